@@ -1,0 +1,96 @@
+// Node-API glue: checks the arguments, calls keepalive.cc, returns numbers.
+// Built without C++ exceptions; a bad argument becomes a pending JS TypeError.
+#include <napi.h>
+
+#include <cmath>
+#include <cstdint>
+
+#include "keepalive.h"
+
+namespace {
+
+// Reads an integral number in [min, max]; anything else throws a TypeError
+// and returns false, so no syscall runs on a coerced value.
+bool ReadInt(const Napi::CallbackInfo& info, size_t index, const char* name,
+             double min, double max, int32_t* out) {
+  Napi::Env env = info.Env();
+  if (index >= info.Length() || !info[index].IsNumber()) {
+    Napi::TypeError error = Napi::TypeError::New(
+        env, std::string("The \"") + name + "\" argument must be of type number");
+    error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+    error.ThrowAsJavaScriptException();
+    return false;
+  }
+  double value = info[index].As<Napi::Number>().DoubleValue();
+  if (!(value >= min && value <= max) || std::trunc(value) != value) {
+    Napi::RangeError error = Napi::RangeError::New(
+        env, std::string("The value of \"") + name +
+                 "\" is out of range. It must be an integer in the binding's range");
+    error.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
+    error.ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = static_cast<int32_t>(value);
+  return true;
+}
+
+bool ReadFd(const Napi::CallbackInfo& info, int32_t* fd) {
+  return ReadInt(info, 0, "fd", 0, INT32_MAX, fd);
+}
+
+// set(fd, idle, interval, count, userTimeout, enable): each value in the
+// kernel's unit, -1 to leave it unchanged. Returns 0 or a failure status.
+Napi::Value Set(const Napi::CallbackInfo& info) {
+  static const char* const kNames[KA_OPTION_COUNT] = {
+      "idle", "interval", "count", "userTimeout", "enable"};
+  int32_t fd;
+  if (!ReadFd(info, &fd)) return info.Env().Undefined();
+  int32_t values[KA_OPTION_COUNT];
+  for (int option = 0; option < KA_OPTION_COUNT; option++) {
+    if (!ReadInt(info, option + 1, kNames[option], KA_UNCHANGED, INT32_MAX,
+                 &values[option])) {
+      return info.Env().Undefined();
+    }
+  }
+  return Napi::Number::New(info.Env(), ka_set(fd, values));
+}
+
+// get(fd, out): fills out (an Int32Array of at least KA_OPTION_COUNT) with
+// the kernel's values, -1 for options the platform lacks. Returns 0 or a
+// failure status.
+Napi::Value Get(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int32_t fd;
+  if (!ReadFd(info, &fd)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      info[1].As<Napi::TypedArray>().ElementLength() < KA_OPTION_COUNT) {
+    Napi::TypeError error = Napi::TypeError::New(
+        env, "The \"out\" argument must be an Int32Array of length >= 5");
+    error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Int32Array out = info[1].As<Napi::Int32Array>();
+  return Napi::Number::New(env, ka_get(fd, out.Data()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  Napi::Array names = Napi::Array::New(env, KA_OPTION_COUNT);
+  Napi::Array maxima = Napi::Array::New(env, KA_OPTION_COUNT);
+  for (int option = 0; option < KA_OPTION_COUNT; option++) {
+    const char* name = ka_option_name(option);
+    names.Set(option, name ? Napi::Value(Napi::String::New(env, name))
+                           : Napi::Value(env.Null()));
+    maxima.Set(option, Napi::Number::New(env, ka_option_max(option)));
+  }
+  exports.Set("optionNames", names);
+  exports.Set("optionMax", maxima);
+  exports.Set("set", Napi::Function::New(env, Set, "set"));
+  exports.Set("get", Napi::Function::New(env, Get, "get"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tcp_keepalive, Init)

@@ -1,0 +1,44 @@
+// Loads the native addon (a prebuild or build/Release) and types what it exports.
+import path from 'node:path';
+import nodeGypBuild from 'node-gyp-build';
+
+/** Index of each option in the binding's arrays and failure statuses (native/keepalive.h). */
+export const NativeOption = {
+  Idle: 0,
+  Interval: 1,
+  Count: 2,
+  UserTimeout: 3,
+  Enable: 4,
+} as const;
+export type NativeOption = (typeof NativeOption)[keyof typeof NativeOption];
+
+/** Number of options the binding handles, and the length of `get`'s output array. */
+export const NATIVE_OPTION_COUNT = 5;
+
+/** A value that leaves the option as it is (set) or marks it missing on this platform (get). */
+export const UNCHANGED = -1;
+
+export interface NativeBinding {
+  /** The system's name of each option (`TCP_KEEPIDLE`, …), or null where the platform lacks it. */
+  readonly optionNames: ReadonlyArray<string | null>;
+  /** The largest value the kernel accepts for each option, in the kernel's unit. */
+  readonly optionMax: ReadonlyArray<number>;
+  /**
+   * One setsockopt per value that is not -1, in NativeOption order (SO_KEEPALIVE last).
+   * Units: idle and interval in seconds, count in probes, userTimeout in ms, enable 0/1.
+   * Returns 0, or a failure status: -(errno | option << 16).
+   */
+  set(fd: number, idle: number, interval: number, count: number, userTimeout: number, enable: number): number;
+  /** Fills `out` (Int32Array, length >= 5) in NativeOption order. Returns 0 or a failure status. */
+  get(fd: number, out: Int32Array): number;
+}
+
+/** Splits a failure status into errno and the option whose syscall failed. */
+export function decodeFailure(status: number): { errno: number; option: NativeOption } {
+  const magnitude = -status;
+  return { errno: magnitude & 0xffff, option: (magnitude >>> 16) as NativeOption };
+}
+
+const packageRoot = path.join(__dirname, '..');
+
+export const binding: NativeBinding = nodeGypBuild(packageRoot) as NativeBinding;

@@ -1,0 +1,105 @@
+// Errors shaped like Node's own: same classes, codes and message wording.
+import { inspect, getSystemErrorMap } from 'node:util';
+
+type NodeError<E extends Error> = E & { code: string };
+
+function withCode<E extends Error>(error: E, code: string): NodeError<E> {
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  return error as NodeError<E>;
+}
+
+/** How Node describes a received value in its argument errors. */
+export function describeReceived(value: unknown): string {
+  if (value === null || value === undefined) return `Received ${String(value)}`;
+  if (typeof value === 'function') {
+    return value.name ? `Received function ${value.name}` : 'Received function';
+  }
+  if (typeof value === 'object') {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== ''
+      ? `Received an instance of ${name}`
+      : `Received ${inspect(value, { depth: -1 })}`;
+  }
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `Received type ${typeof value} (${shown})`;
+}
+
+function subject(name: string): string {
+  return name.includes('.') ? `"${name}" property` : `"${name}" argument`;
+}
+
+/** ERR_INVALID_ARG_TYPE: `The "socket" argument must be an instance of net.Socket. Received …` */
+export function invalidArgType(name: string, expected: string, actual: unknown): NodeError<TypeError> {
+  return withCode(
+    new TypeError(`The ${subject(name)} must be ${expected}. ${describeReceived(actual)}`),
+    'ERR_INVALID_ARG_TYPE',
+  );
+}
+
+/** ERR_INVALID_ARG_VALUE: `The property 'options.intervall' is not a keepalive option …. Received 5` */
+export function invalidArgValue(name: string, value: unknown, reason: string): NodeError<TypeError> {
+  const kind = name.includes('.') ? 'property' : 'argument';
+  return withCode(
+    new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspect(value, { depth: 0 })}`),
+    'ERR_INVALID_ARG_VALUE',
+  );
+}
+
+/** ERR_OUT_OF_RANGE: `The value of "options.count" is out of range. It must be >= 1 && <= 127. Received 0` */
+export function outOfRange(name: string, range: string, value: unknown): NodeError<RangeError> {
+  let received = inspect(value);
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > 2 ** 32) {
+    received = String(value).replace(/\B(?=(\d{3})+$)/g, '_');
+  }
+  return withCode(
+    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${received}`),
+    'ERR_OUT_OF_RANGE',
+  );
+}
+
+/** ERR_SOCKET_CLOSED, as Node throws it for operations on a closed socket. */
+export function socketClosed(): NodeError<Error> {
+  return withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
+}
+
+/** ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, naming what is missing. */
+export function featureUnavailable(feature: string): NodeError<TypeError> {
+  return withCode(
+    new TypeError(
+      `The feature ${feature} is unavailable on the current platform, which is being used to run Node.js`,
+    ),
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+  );
+}
+
+export interface KeepaliveSystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  /** The socket option whose syscall failed, such as `TCP_KEEPIDLE`. */
+  option: string;
+}
+
+/**
+ * A failed syscall, shaped like Node's system errors:
+ * `EINVAL: invalid argument, setsockopt TCP_KEEPIDLE`, with errno (negative, as
+ * in Node), code, syscall and option.
+ */
+export function systemError(errno: number, syscall: string, option: string): KeepaliveSystemError {
+  const [code, description] = getSystemErrorMap().get(-errno) ?? ['UNKNOWN', 'unknown error'];
+  const error = new Error(`${code}: ${description}, ${syscall} ${option}`) as KeepaliveSystemError;
+  error.errno = -errno;
+  error.code = code;
+  error.syscall = syscall;
+  error.option = option;
+  return error;
+}
+
+/** ERR_SOCKET_CONNECTING: the socket has no connection (and so no settings) to read yet. */
+export function connectingError(): NodeError<Error> {
+  return withCode(
+    new Error("Socket is still connecting: its keepalive settings can be read once it has emitted 'connect'"),
+    'ERR_SOCKET_CONNECTING',
+  );
+}

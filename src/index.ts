@@ -1,0 +1,3 @@
+export { enableKeepalive, disableKeepalive, getKeepalive } from './keepalive';
+export type { KeepaliveOptions, KeepaliveSettings } from './options';
+export type { KeepaliveSystemError } from './errors';

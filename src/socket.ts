@@ -1,0 +1,124 @@
+// Where a Node socket keeps its file descriptor, and how Node's own
+// setKeepAlive calls are kept from undoing ours.
+import net from 'node:net';
+import { invalidArgType, invalidArgValue, socketClosed } from './errors';
+
+/** The parts of Node's TCP handle (lib/net.js, src/tcp_wrap.cc) this library uses. */
+export interface TcpHandle {
+  readonly fd: number;
+  setKeepAlive(enable: boolean, delaySeconds: number): number;
+}
+
+interface AnyHandle {
+  readonly fd?: number;
+  /** Set on a TLSWrap: the handle it encrypts (TCP, Pipe or JSStream). */
+  readonly _parent?: AnyHandle;
+  setKeepAlive?: (enable: boolean, delaySeconds: number) => number;
+}
+
+/** The private fields of net.Socket (and tls.TLSSocket) read here. */
+interface SocketInternals {
+  readonly _handle: AnyHandle | null;
+  /** tls.TLSSocket made over an existing socket: that socket. */
+  readonly _parent?: unknown;
+}
+
+const internals = (socket: net.Socket): SocketInternals => socket as unknown as SocketInternals;
+
+/** Throws ERR_INVALID_ARG_TYPE unless `value` is a net.Socket (TLS sockets and http2 session sockets are). */
+export function assertSocket(value: unknown, name = 'socket'): asserts value is net.Socket {
+  if (!(value instanceof net.Socket)) throw invalidArgType(name, 'an instance of net.Socket', value);
+}
+
+const handleKinds: Readonly<Record<string, string>> = {
+  Pipe: 'a Unix domain socket or named pipe',
+  JSStream: 'a JavaScript stream, not an operating-system socket',
+};
+
+/**
+ * The TCP handle under `socket` (through TLS), or null while the socket has
+ * no handle yet. Throws for a destroyed socket or a handle that is not TCP.
+ */
+export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
+  if (socket.destroyed) throw socketClosed();
+  let handle = internals(socket)._handle;
+  if (handle === null) return null;
+  if (handle._parent !== undefined) handle = handle._parent;
+  const kind = (handle as object).constructor.name;
+  if (kind !== 'TCP') {
+    const what = handleKinds[kind] ?? `a ${kind} handle`;
+    throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${what}`);
+  }
+  return handle as TcpHandle;
+}
+
+/** The descriptor of a connected socket's handle, read now (never cached: numbers get reused). */
+export function descriptorOf(handle: TcpHandle): number {
+  const fd = handle.fd;
+  if (!(fd >= 0)) throw socketClosed();
+  return fd;
+}
+
+/**
+ * The socket whose 'connect' event tells that the descriptor exists: the
+ * socket itself, or for TLS made over an existing socket, that socket.
+ */
+export function connectingSocketOf(socket: net.Socket): net.Socket {
+  let inner = socket;
+  for (let parent = internals(inner)._parent; parent instanceof net.Socket; parent = internals(inner)._parent) {
+    inner = parent;
+  }
+  return inner;
+}
+
+/**
+ * Replaces the handle's setKeepAlive while our settings hold. Node calls it on
+ * connect, on accepted sockets and (through http.Agent) whenever a socket
+ * returns to the pool; each real call would reset idle, interval (1 s) and
+ * count (10). Turning keepalive on again is a no-op: our values are in place.
+ * Turning it off goes through and ends the override.
+ */
+function stickySetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number): number {
+  if (enable) return 0;
+  releaseSettings(this);
+  return this.setKeepAlive(false, delaySeconds);
+}
+
+const nodeSetKeepAlive = net.Socket.prototype.setKeepAlive;
+const keepHandleSettings = (): number => 0;
+
+/**
+ * Brings Node's own record of the keepalive state (which it uses to skip
+ * repeated setKeepAlive calls) in line with the kernel, without a syscall.
+ */
+function recordInNode(socket: net.Socket, handle: TcpHandle, enabled: boolean, idleMs: number): void {
+  const own = Object.getOwnPropertyDescriptor(handle, 'setKeepAlive');
+  Object.defineProperty(handle, 'setKeepAlive', { value: keepHandleSettings, configurable: true, writable: true });
+  try {
+    nodeSetKeepAlive.call(socket, enabled, idleMs);
+  } catch {
+    // Only Node's bookkeeping: the kernel already holds the settings.
+  } finally {
+    if (own) Object.defineProperty(handle, 'setKeepAlive', own);
+    else delete (handle as Partial<TcpHandle>).setKeepAlive;
+  }
+}
+
+/** Makes the settings just applied to `handle` survive Node's setKeepAlive calls. */
+export function holdSettings(socket: net.Socket, handle: TcpHandle, idleMs: number): void {
+  recordInNode(socket, handle, true, idleMs);
+  Object.defineProperty(handle, 'setKeepAlive', { value: stickySetKeepAlive, configurable: true, writable: true });
+}
+
+/** Ends holdSettings: Node's setKeepAlive calls reach the kernel again. */
+export function releaseSettings(handle: TcpHandle): void {
+  if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) {
+    delete (handle as Partial<TcpHandle>).setKeepAlive;
+  }
+}
+
+/** Records in Node that keepalive is off, after disableKeepalive turned it off. */
+export function recordDisabled(socket: net.Socket, handle: TcpHandle): void {
+  releaseSettings(handle);
+  recordInNode(socket, handle, false, 0);
+}
