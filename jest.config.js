@@ -5,4 +5,5 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 20000,
+  globalSetup: '<rootDir>/test/helpers/build-dist.js',
 };

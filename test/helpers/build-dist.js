@@ -1,0 +1,12 @@
+// jest globalSetup: compiles src/ to dist/ so that tests running child
+// processes exercise the same build users get, never a stale one.
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
+
+module.exports = function buildDist() {
+  const root = path.join(__dirname, '..', '..');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+};

@@ -1,0 +1,134 @@
+// The sockets under TLS, http, https and http2, on both ends of the connection.
+import net from 'node:net';
+import tls from 'node:tls';
+import http from 'node:http';
+import https from 'node:https';
+import http2 from 'node:http2';
+import { once } from 'node:events';
+import { enableKeepalive, getKeepalive } from '../src';
+import { listen } from './helpers/loopback';
+import { localhostCertificate } from './helpers/certificate';
+
+const options = { idle: 6000, interval: 2000, count: 4, userTimeout: 9000 };
+const expected = { enabled: true, ...options };
+
+/** Applies the options to `socket` and reads them back. */
+function roundTrip(socket: net.Socket) {
+  enableKeepalive(socket, options);
+  return getKeepalive(socket);
+}
+
+test('tls.connect and the server-side TLSSocket', async () => {
+  const { key, cert } = localhostCertificate();
+  const results: unknown[] = [];
+  const server = tls.createServer({ key, cert }, (socket) => {
+    results.push(roundTrip(socket));
+    socket.end();
+  });
+  const port = await listen(server);
+  const client = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+  await once(client, 'secureConnect');
+  results.push(roundTrip(client));
+  await once(client, 'end');
+  client.destroy();
+  server.close();
+  expect(results).toEqual([expected, expected]);
+});
+
+test('tls.connect while still connecting: applied on connect', async () => {
+  const { key, cert } = localhostCertificate();
+  const server = tls.createServer({ key, cert }, (socket) => socket.end());
+  const port = await listen(server);
+  const client = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+  enableKeepalive(client, options);
+  await once(client, 'secureConnect');
+  expect(getKeepalive(client)).toEqual(expected);
+  client.destroy();
+  server.close();
+});
+
+test('TLS made over an existing, still connecting socket', async () => {
+  const { key, cert } = localhostCertificate();
+  const server = tls.createServer({ key, cert }, (socket) => socket.end());
+  const port = await listen(server);
+  const raw = net.connect(port, '127.0.0.1');
+  const client = tls.connect({ socket: raw, ca: cert, servername: 'localhost' });
+  enableKeepalive(client, options);
+  await once(client, 'secureConnect');
+  expect(getKeepalive(client)).toEqual(expected);
+  expect(getKeepalive(raw)).toEqual(expected);
+  client.destroy();
+  server.close();
+});
+
+test('http: the request socket on the client and the server', async () => {
+  const results: unknown[] = [];
+  const server = http.createServer((request, response) => {
+    results.push(roundTrip(request.socket));
+    response.end('ok');
+  });
+  const port = await listen(server);
+  const request = http.get({ port, host: '127.0.0.1', agent: false });
+  request.on('socket', (socket) => enableKeepalive(socket, options));
+  const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+  results.push(getKeepalive(response.socket));
+  response.resume();
+  await once(response, 'end');
+  server.close();
+  expect(results).toEqual([expected, expected]);
+});
+
+test('https: the request socket on the client and the server', async () => {
+  const { key, cert } = localhostCertificate();
+  const results: unknown[] = [];
+  const server = https.createServer({ key, cert }, (request, response) => {
+    results.push(roundTrip(request.socket));
+    response.end('ok');
+  });
+  const port = await listen(server);
+  const request = https.get({ port, host: '127.0.0.1', ca: cert, servername: 'localhost', agent: false });
+  request.on('socket', (socket) => enableKeepalive(socket, options));
+  const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+  results.push(getKeepalive(response.socket));
+  response.resume();
+  await once(response, 'end');
+  server.close();
+  expect(results).toEqual([expected, expected]);
+});
+
+test('http2: the socket of a client session and of a server session', async () => {
+  const { key, cert } = localhostCertificate();
+  const results: unknown[] = [];
+  const server = http2.createSecureServer({ key, cert }, (request, response) => {
+    results.push(roundTrip(request.socket));
+    response.end('ok');
+  });
+  const port = await listen(server);
+  const session = http2.connect(`https://localhost:${port}`, { ca: cert });
+  await once(session, 'connect');
+  results.push(roundTrip(session.socket));
+  const stream = session.request({ ':path': '/' });
+  stream.resume();
+  await once(stream, 'end');
+  session.close();
+  server.close();
+  expect(results).toEqual([expected, expected]);
+});
+
+test('http2 without TLS (h2c)', async () => {
+  const results: unknown[] = [];
+  const server = http2.createServer((request, response) => {
+    results.push(roundTrip(request.socket));
+    response.end('ok');
+  });
+  const port = await listen(server);
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  await once(session, 'connect');
+  results.push(roundTrip(session.socket));
+  const stream = session.request({ ':path': '/' });
+  stream.resume();
+  await once(stream, 'end');
+  session.close();
+  server.close();
+  expect(results).toEqual([expected, expected]);
+});

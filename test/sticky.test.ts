@@ -1,0 +1,144 @@
+// Settings survive Node's own setKeepAlive calls, until the user says otherwise.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import tls from 'node:tls';
+import { once } from 'node:events';
+import { enableKeepalive, disableKeepalive, getKeepalive } from '../src';
+import { closeAll, connectedPair, listen } from './helpers/loopback';
+import { localhostCertificate } from './helpers/certificate';
+
+afterEach(closeAll);
+
+const options = { idle: 6000, interval: 2000, count: 4, userTimeout: 7000 };
+const held = { enabled: true, ...options };
+/** What libuv sets for setKeepAlive(true, delay): interval 1 s, count 10. */
+const nodeValues = (idleSeconds: number) => ({ enabled: true, idle: idleSeconds * 1000, interval: 1000, count: 10 });
+
+test('without this library, setKeepAlive resets interval to 1 s and count to 10 (the problem)', async () => {
+  const { client } = await connectedPair();
+  client.setKeepAlive(true, 3000);
+  expect(getKeepalive(client)).toMatchObject(nodeValues(3));
+});
+
+test("Node's setKeepAlive(true, …) calls leave the configured values in place", async () => {
+  const { client } = await connectedPair();
+  enableKeepalive(client, options);
+  for (const delay of [1000, 3000, 0, 1000, 6000]) {
+    client.setKeepAlive(true, delay);
+    expect(getKeepalive(client)).toEqual(held);
+  }
+});
+
+test('setKeepAlive(false) turns keepalive off and ends the hold', async () => {
+  const { client } = await connectedPair();
+  enableKeepalive(client, options);
+  client.setKeepAlive(false);
+  expect(getKeepalive(client).enabled).toBe(false);
+  client.setKeepAlive(true, 3000);
+  expect(getKeepalive(client)).toMatchObject(nodeValues(3));
+});
+
+test('setKeepAlive(false) works even when Node never turned keepalive on itself', async () => {
+  // Node skips setKeepAlive(false) when its own record says keepalive is off;
+  // enableKeepalive updates that record, so the call reaches the kernel.
+  const { accepted } = await connectedPair();
+  enableKeepalive(accepted, { idle: 5000 });
+  accepted.setKeepAlive(false);
+  expect(getKeepalive(accepted).enabled).toBe(false);
+});
+
+test('enableKeepalive again after setKeepAlive(false) holds again', async () => {
+  const { client } = await connectedPair();
+  enableKeepalive(client, options);
+  client.setKeepAlive(false);
+  enableKeepalive(client);
+  client.setKeepAlive(true, 9000);
+  expect(getKeepalive(client)).toEqual(held);
+});
+
+test('disableKeepalive ends the hold: a later setKeepAlive call is Node\'s again', async () => {
+  const { client } = await connectedPair();
+  enableKeepalive(client, options);
+  disableKeepalive(client);
+  expect(getKeepalive(client).enabled).toBe(false);
+  client.setKeepAlive(true, 3000);
+  expect(getKeepalive(client)).toMatchObject(nodeValues(3));
+});
+
+test('a connect({ keepAlive: true }) socket configured while connecting keeps the configured values', async () => {
+  const { server } = await connectedPair();
+  const port = (server.address() as { port: number }).port;
+  const client = net.connect({ port, host: '127.0.0.1', keepAlive: true, keepAliveInitialDelay: 1000 });
+  enableKeepalive(client, options);
+  await once(client, 'connect');
+  expect(getKeepalive(client)).toEqual(held);
+  client.setKeepAlive(true, 2000);
+  expect(getKeepalive(client)).toEqual(held);
+  client.destroy();
+});
+
+test('TLS sockets hold the same way', async () => {
+  const { key, cert } = localhostCertificate();
+  const server = tls.createServer({ key, cert });
+  const port = await listen(server);
+  const client = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+  await once(client, 'secureConnect');
+  enableKeepalive(client, options);
+  client.setKeepAlive(true, 1000);
+  expect(getKeepalive(client)).toEqual(held);
+  client.setKeepAlive(false);
+  expect(getKeepalive(client).enabled).toBe(false);
+  client.destroy();
+  server.close();
+});
+
+/** Whether strace can trace here (it needs ptrace). */
+function straceWorks(): boolean {
+  try {
+    execFileSync('strace', ['-qq', '-e', 'trace=none', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const keepaliveOptions = /setsockopt\((\d+), (?:SOL_SOCKET|SOL_TCP), (SO_KEEPALIVE|TCP_KEEPIDLE|TCP_KEEPINTVL|TCP_KEEPCNT|TCP_USER_TIMEOUT), \[(\d+)\]/;
+
+// CI installs strace; where ptrace is forbidden the test cannot observe syscalls.
+(straceWorks() ? test : test.skip)(
+  'a keepalive http.Agent over several requests: values hold, no keepalive syscall after ours (strace)',
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-strace-'));
+    const trace = path.join(dir, 'trace');
+    try {
+      const out = execFileSync(
+        'strace',
+        ['-f', '-qq', '-e', 'trace=setsockopt', '-o', trace, process.execPath, path.join(__dirname, 'fixtures/agent-requests.js'), '6'],
+        { encoding: 'utf8' },
+      );
+      const { fd, seen } = JSON.parse(out) as { fd: number; seen: Array<{ localPort: number }> };
+      // One socket, reused for all six requests, reading the configured values every time.
+      expect(new Set(seen.map((s) => s.localPort)).size).toBe(1);
+      expect(seen.map(({ localPort: _, ...settings }) => settings)).toEqual(
+        Array(6).fill({ enabled: true, idle: 6000, interval: 2000, count: 4, userTimeout: 0 }),
+      );
+      const calls = fs
+        .readFileSync(trace, 'utf8')
+        .split('\n')
+        .map((line) => keepaliveOptions.exec(line))
+        .filter((match): match is RegExpExecArray => match !== null && Number(match[1]) === fd)
+        .map((match) => `${match[2]}=${match[3]}`);
+      // Node's own calls at connect (agent keepAlive), then ours once, then nothing more:
+      // the agent's and the user's later setKeepAlive calls made no syscall.
+      const ours = calls.indexOf('TCP_KEEPIDLE=6');
+      expect(ours).toBeGreaterThan(0);
+      expect(calls.slice(0, ours)).toContain('TCP_KEEPCNT=10');
+      expect(calls.slice(ours)).toEqual(['TCP_KEEPIDLE=6', 'TCP_KEEPINTVL=2', 'TCP_KEEPCNT=4', 'SO_KEEPALIVE=1']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
