@@ -114,6 +114,9 @@ export function disableKeepalive<S extends net.Socket>(socket: S): S {
   return socket;
 }
 
+/** Where the binding writes what it reads; calls are synchronous, so one buffer serves all. */
+const readBuffer = new Int32Array(NATIVE_OPTION_COUNT);
+
 /**
  * The keepalive settings the kernel holds for `socket`, in milliseconds,
  * including system defaults for options never set on it.
@@ -122,7 +125,6 @@ export function getKeepalive(socket: net.Socket): KeepaliveSettings {
   assertSocket(socket);
   const handle = tcpHandleOf(socket);
   if (handle === null || socket.connecting) throw connectingError();
-  const raw = new Int32Array(NATIVE_OPTION_COUNT);
-  throwIfFailed(binding.get(descriptorOf(handle), raw), 'getsockopt');
-  return fromKernelValues(raw);
+  throwIfFailed(binding.get(descriptorOf(handle), readBuffer), 'getsockopt');
+  return fromKernelValues(readBuffer);
 }

@@ -106,6 +106,9 @@ function recordInNode(socket: net.Socket, handle: TcpHandle, enabled: boolean, i
 
 /** Makes the settings just applied to `handle` survive Node's setKeepAlive calls. */
 export function holdSettings(socket: net.Socket, handle: TcpHandle, idleMs: number): void {
+  // Already held: Node's record says on (only setKeepAlive(false) could change
+  // that, and it ends the hold), so there is nothing to do on this hot path.
+  if (handle.setKeepAlive === stickySetKeepAlive) return;
   recordInNode(socket, handle, true, idleMs);
   Object.defineProperty(handle, 'setKeepAlive', { value: stickySetKeepAlive, configurable: true, writable: true });
 }
