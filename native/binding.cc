@@ -75,6 +75,25 @@ Napi::Value Get(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, ka_get(fd, out.Data()));
 }
 
+// status(fd, out): fills out (a Uint32Array of at least KA_STATUS_FIELD_COUNT)
+// with the connection's live state. Returns 0 or a failure status.
+Napi::Value Status(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int32_t fd;
+  if (!ReadFd(info, &fd)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsTypedArray() ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
+      info[1].As<Napi::TypedArray>().ElementLength() < KA_STATUS_FIELD_COUNT) {
+    Napi::TypeError error = Napi::TypeError::New(
+        env, "The \"out\" argument must be a Uint32Array of length >= 11");
+    error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+    error.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint32Array out = info[1].As<Napi::Uint32Array>();
+  return Napi::Number::New(env, ka_status(fd, out.Data()));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Array names = Napi::Array::New(env, KA_OPTION_COUNT);
   Napi::Array maxima = Napi::Array::New(env, KA_OPTION_COUNT);
@@ -86,6 +105,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("optionNames", names);
   exports.Set("optionMax", maxima);
+  Napi::Array states = Napi::Array::New(env);
+  for (int state = 0; state < 64; state++) {
+    const char* name = ka_tcp_state_name(state);
+    if (name != nullptr) states.Set(state, Napi::String::New(env, name));
+  }
+  exports.Set("tcpStates", states);
+  exports.Set("statusAvailable", Napi::Boolean::New(env, ka_status_available() != 0));
+  exports.Set("status", Napi::Function::New(env, Status, "status"));
   exports.Set("set", Napi::Function::New(env, Set, "set"));
   exports.Set("get", Napi::Function::New(env, Get, "get"));
   return exports;

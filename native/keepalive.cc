@@ -5,7 +5,12 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+
+#if defined(__linux__)
+#include <linux/sockios.h>
+#endif
 
 #if defined(TCP_KEEPIDLE)
 #define KA_IDLE_OPTNAME TCP_KEEPIDLE
@@ -102,3 +107,57 @@ int ka_get(int fd, int32_t values[KA_OPTION_COUNT]) {
   }
   return 0;
 }
+
+#if defined(__linux__) && defined(TCP_INFO) && defined(SIOCOUTQ) && defined(SIOCOUTQNSD)
+
+int ka_status_available(void) { return 1; }
+
+const char* ka_tcp_state_name(int state) {
+  // The states of netinet/tcp.h's enum, by their number.
+  switch (state) {
+    case TCP_ESTABLISHED: return "ESTABLISHED";
+    case TCP_SYN_SENT: return "SYN_SENT";
+    case TCP_SYN_RECV: return "SYN_RECV";
+    case TCP_FIN_WAIT1: return "FIN_WAIT1";
+    case TCP_FIN_WAIT2: return "FIN_WAIT2";
+    case TCP_TIME_WAIT: return "TIME_WAIT";
+    case TCP_CLOSE: return "CLOSE";
+    case TCP_CLOSE_WAIT: return "CLOSE_WAIT";
+    case TCP_LAST_ACK: return "LAST_ACK";
+    case TCP_LISTEN: return "LISTEN";
+    case TCP_CLOSING: return "CLOSING";
+    default: return nullptr;
+  }
+}
+
+int ka_status(int fd, uint32_t out[KA_STATUS_FIELD_COUNT]) {
+  struct tcp_info info = {};
+  socklen_t length = sizeof info;
+  if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) {
+    return KA_FAILURE(errno, KA_READ_TCP_INFO);
+  }
+  int queued = 0;
+  if (ioctl(fd, SIOCOUTQ, &queued) != 0) return KA_FAILURE(errno, KA_READ_OUTQ);
+  int not_sent = 0;
+  if (ioctl(fd, SIOCOUTQNSD, &not_sent) != 0) return KA_FAILURE(errno, KA_READ_OUTQ_NOT_SENT);
+  out[KA_STATUS_STATE] = info.tcpi_state;
+  out[KA_STATUS_PROBES] = info.tcpi_probes;
+  out[KA_STATUS_RETRANSMITS] = info.tcpi_retransmits;
+  out[KA_STATUS_LAST_DATA_SENT] = info.tcpi_last_data_sent;
+  out[KA_STATUS_LAST_DATA_RECV] = info.tcpi_last_data_recv;
+  out[KA_STATUS_LAST_ACK_RECV] = info.tcpi_last_ack_recv;
+  out[KA_STATUS_UNACKED_SEGMENTS] = info.tcpi_unacked;
+  out[KA_STATUS_RTT] = info.tcpi_rtt;
+  out[KA_STATUS_RTO] = info.tcpi_rto;
+  out[KA_STATUS_SEND_QUEUE] = static_cast<uint32_t>(queued);
+  out[KA_STATUS_NOT_SENT] = static_cast<uint32_t>(not_sent);
+  return 0;
+}
+
+#else
+
+int ka_status_available(void) { return 0; }
+const char* ka_tcp_state_name(int) { return nullptr; }
+int ka_status(int, uint32_t[KA_STATUS_FIELD_COUNT]) { return KA_FAILURE(ENOPROTOOPT, KA_READ_TCP_INFO); }
+
+#endif

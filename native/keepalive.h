@@ -38,4 +38,34 @@ int ka_set(int fd, const int32_t values[KA_OPTION_COUNT]);
 // ones it lacks), one getsockopt each, stopping at the first failure.
 int ka_get(int fd, int32_t values[KA_OPTION_COUNT]);
 
+// Live state of a connection, for getKeepaliveStatus (Linux: TCP_INFO plus
+// the SIOCOUTQ/SIOCOUTQNSD queue sizes). Index into ka_status's output.
+enum ka_status_field {
+  KA_STATUS_STATE = 0,            // tcpi_state (see ka_tcp_state_name)
+  KA_STATUS_PROBES = 1,           // tcpi_probes: unanswered keepalive/zero-window probes
+  KA_STATUS_RETRANSMITS = 2,      // tcpi_retransmits: unanswered retransmissions in a row
+  KA_STATUS_LAST_DATA_SENT = 3,   // ms since data was last sent
+  KA_STATUS_LAST_DATA_RECV = 4,   // ms since data was last received
+  KA_STATUS_LAST_ACK_RECV = 5,    // ms since an ACK was last received
+  KA_STATUS_UNACKED_SEGMENTS = 6, // tcpi_unacked
+  KA_STATUS_RTT = 7,              // smoothed round-trip time, microseconds
+  KA_STATUS_RTO = 8,              // retransmission timeout, microseconds
+  KA_STATUS_SEND_QUEUE = 9,       // bytes not yet acknowledged or not yet sent (SIOCOUTQ)
+  KA_STATUS_NOT_SENT = 10,        // bytes not yet sent (SIOCOUTQNSD)
+  KA_STATUS_FIELD_COUNT = 11
+};
+
+// Which read of ka_status failed, in its failure status.
+enum ka_status_read { KA_READ_TCP_INFO = 0, KA_READ_OUTQ = 1, KA_READ_OUTQ_NOT_SENT = 2 };
+
+// 1 where ka_status works on this platform, 0 elsewhere.
+int ka_status_available(void);
+
+// The kernel's name for TCP state number `state` (ESTABLISHED, CLOSE_WAIT, …),
+// or a null pointer past the last one.
+const char* ka_tcp_state_name(int state);
+
+// Fills out[KA_STATUS_FIELD_COUNT]. Returns 0 or KA_FAILURE(errno, ka_status_read).
+int ka_status(int fd, uint32_t out[KA_STATUS_FIELD_COUNT]);
+
 #endif

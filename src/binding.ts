@@ -31,12 +31,45 @@ export interface NativeBinding {
   set(fd: number, idle: number, interval: number, count: number, userTimeout: number, enable: number): number;
   /** Fills `out` (Int32Array, length >= 5) in NativeOption order. Returns 0 or a failure status. */
   get(fd: number, out: Int32Array): number;
+  /** Whether `status` works here (Linux: TCP_INFO and the SIOCOUTQ ioctls). */
+  readonly statusAvailable: boolean;
+  /** The kernel's name of each TCP state, indexed by its number (sparse). */
+  readonly tcpStates: ReadonlyArray<string | undefined>;
+  /**
+   * Fills `out` (Uint32Array, length >= STATUS_FIELD_COUNT) in StatusField order.
+   * Returns 0, or a failure status whose option is a StatusRead.
+   */
+  status(fd: number, out: Uint32Array): number;
 }
 
+/** Index of each field in the binding's `status` output (native/keepalive.h ka_status_field). */
+export const StatusField = {
+  State: 0,
+  Probes: 1,
+  Retransmits: 2,
+  LastDataSent: 3,
+  LastDataReceived: 4,
+  LastAckReceived: 5,
+  UnackedSegments: 6,
+  RttMicroseconds: 7,
+  RtoMicroseconds: 8,
+  SendQueue: 9,
+  NotSent: 10,
+} as const;
+
+export const STATUS_FIELD_COUNT = 11;
+
+/** Which read failed, in a failure status of `status` (ka_status_read). */
+export const statusReads: ReadonlyArray<{ syscall: string; name: string }> = [
+  { syscall: 'getsockopt', name: 'TCP_INFO' },
+  { syscall: 'ioctl', name: 'SIOCOUTQ' },
+  { syscall: 'ioctl', name: 'SIOCOUTQNSD' },
+];
+
 /** Splits a failure status into errno and the option whose syscall failed. */
-export function decodeFailure(status: number): { errno: number; option: NativeOption } {
+export function decodeFailure(status: number): { errno: number; option: number } {
   const magnitude = -status;
-  return { errno: magnitude & 0xffff, option: (magnitude >>> 16) as NativeOption };
+  return { errno: magnitude & 0xffff, option: magnitude >>> 16 };
 }
 
 const packageRoot = path.join(__dirname, '..');

@@ -1,10 +1,11 @@
 // enableKeepalive, disableKeepalive, getKeepalive for single sockets.
 import type net from 'node:net';
 import { binding, decodeFailure, NATIVE_OPTION_COUNT, NativeOption, UNCHANGED } from './binding';
-import { connectingError, systemError } from './errors';
+import { systemError } from './errors';
 import { fromKernelValues, toKernelValues, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './options';
 import {
   assertSocket,
+  connectedDescriptorOf,
   connectingSocketOf,
   descriptorOf,
   holdSettings,
@@ -122,9 +123,6 @@ const readBuffer = new Int32Array(NATIVE_OPTION_COUNT);
  * including system defaults for options never set on it.
  */
 export function getKeepalive(socket: net.Socket): KeepaliveSettings {
-  assertSocket(socket);
-  const handle = tcpHandleOf(socket);
-  if (handle === null || socket.connecting) throw connectingError();
-  throwIfFailed(binding.get(descriptorOf(handle), readBuffer), 'getsockopt');
+  throwIfFailed(binding.get(connectedDescriptorOf(socket), readBuffer), 'getsockopt');
   return fromKernelValues(readBuffer);
 }

@@ -1,7 +1,7 @@
 // Where a Node socket keeps its file descriptor, and how Node's own
 // setKeepAlive calls are kept from undoing ours.
 import net from 'node:net';
-import { invalidArgType, invalidArgValue, socketClosed } from './errors';
+import { connectingError, invalidArgType, invalidArgValue, socketClosed } from './errors';
 
 /** The parts of Node's TCP handle (lib/net.js, src/tcp_wrap.cc) this library uses. */
 export interface TcpHandle {
@@ -57,6 +57,17 @@ export function descriptorOf(handle: TcpHandle): number {
   const fd = handle.fd;
   if (!(fd >= 0)) throw socketClosed();
   return fd;
+}
+
+/**
+ * The descriptor of a connected TCP socket, for reading its state. Throws the
+ * usual errors for non-sockets, closed, non-TCP and still connecting sockets.
+ */
+export function connectedDescriptorOf(socket: unknown): number {
+  assertSocket(socket);
+  const handle = tcpHandleOf(socket);
+  if (handle === null || socket.connecting) throw connectingError();
+  return descriptorOf(handle);
 }
 
 /**
