@@ -4,10 +4,21 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 
 #include "keepalive.h"
 
 namespace {
+
+// Throws a TypeError (or RangeError) carrying a Node-style `code`; returns false
+// so that callers can `return ThrowCoded(...)`.
+template <typename ErrorType>
+bool ThrowCoded(Napi::Env env, const std::string& message, const char* code) {
+  ErrorType error = ErrorType::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  error.ThrowAsJavaScriptException();
+  return false;
+}
 
 // Reads an integral number in [min, max]; anything else throws a TypeError
 // and returns false, so no syscall runs on a coerced value.
@@ -15,23 +26,31 @@ bool ReadInt(const Napi::CallbackInfo& info, size_t index, const char* name,
              double min, double max, int32_t* out) {
   Napi::Env env = info.Env();
   if (index >= info.Length() || !info[index].IsNumber()) {
-    Napi::TypeError error = Napi::TypeError::New(
-        env, std::string("The \"") + name + "\" argument must be of type number");
-    error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
-    error.ThrowAsJavaScriptException();
-    return false;
+    return ThrowCoded<Napi::TypeError>(
+        env, std::string("The \"") + name + "\" argument must be of type number",
+        "ERR_INVALID_ARG_TYPE");
   }
   double value = info[index].As<Napi::Number>().DoubleValue();
   if (!(value >= min && value <= max) || std::trunc(value) != value) {
-    Napi::RangeError error = Napi::RangeError::New(
+    return ThrowCoded<Napi::RangeError>(
         env, std::string("The value of \"") + name +
-                 "\" is out of range. It must be an integer in the binding's range");
-    error.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
-    error.ThrowAsJavaScriptException();
-    return false;
+                 "\" is out of range. It must be an integer in the binding's range",
+        "ERR_OUT_OF_RANGE");
   }
   *out = static_cast<int32_t>(value);
   return true;
+}
+
+// Checks that info[index] is a typed array of `type` with at least
+// `min_length` elements; anything else throws a TypeError and returns false.
+bool CheckOut(const Napi::CallbackInfo& info, size_t index, napi_typedarray_type type,
+              size_t min_length, const char* expected) {
+  if (index < info.Length() && info[index].IsTypedArray()) {
+    Napi::TypedArray array = info[index].As<Napi::TypedArray>();
+    if (array.TypedArrayType() == type && array.ElementLength() >= min_length) return true;
+  }
+  return ThrowCoded<Napi::TypeError>(
+      info.Env(), std::string("The \"out\" argument must be ") + expected, "ERR_INVALID_ARG_TYPE");
 }
 
 bool ReadFd(const Napi::CallbackInfo& info, int32_t* fd) {
@@ -62,13 +81,7 @@ Napi::Value Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int32_t fd;
   if (!ReadFd(info, &fd)) return env.Undefined();
-  if (info.Length() < 2 || !info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-      info[1].As<Napi::TypedArray>().ElementLength() < KA_OPTION_COUNT) {
-    Napi::TypeError error = Napi::TypeError::New(
-        env, "The \"out\" argument must be an Int32Array of length >= 5");
-    error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
-    error.ThrowAsJavaScriptException();
+  if (!CheckOut(info, 1, napi_int32_array, KA_OPTION_COUNT, "an Int32Array of length >= 5")) {
     return env.Undefined();
   }
   Napi::Int32Array out = info[1].As<Napi::Int32Array>();
@@ -81,17 +94,22 @@ Napi::Value Status(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int32_t fd;
   if (!ReadFd(info, &fd)) return env.Undefined();
-  if (info.Length() < 2 || !info[1].IsTypedArray() ||
-      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
-      info[1].As<Napi::TypedArray>().ElementLength() < KA_STATUS_FIELD_COUNT) {
-    Napi::TypeError error = Napi::TypeError::New(
-        env, "The \"out\" argument must be a Uint32Array of length >= 11");
-    error.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
-    error.ThrowAsJavaScriptException();
+  if (!CheckOut(info, 1, napi_uint32_array, KA_STATUS_FIELD_COUNT, "a Uint32Array of length >= 11")) {
     return env.Undefined();
   }
   Napi::Uint32Array out = info[1].As<Napi::Uint32Array>();
   return Napi::Number::New(env, ka_status(fd, out.Data()));
+}
+
+// systemDefaults(out): fills out (an Int32Array of at least 3) with the
+// system-wide idle (ms), interval (ms) and count. Returns 0 or a failure status.
+Napi::Value SystemDefaults(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckOut(info, 0, napi_int32_array, KA_DEFAULT_FIELDS, "an Int32Array of length >= 3")) {
+    return env.Undefined();
+  }
+  Napi::Int32Array out = info[0].As<Napi::Int32Array>();
+  return Napi::Number::New(env, ka_system_defaults(out.Data()));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -113,6 +131,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("tcpStates", states);
   exports.Set("statusAvailable", Napi::Boolean::New(env, ka_status_available() != 0));
   exports.Set("status", Napi::Function::New(env, Status, "status"));
+  exports.Set("systemDefaults", Napi::Function::New(env, SystemDefaults, "systemDefaults"));
+  exports.Set("acceptInherits", Napi::Boolean::New(env, ka_accept_inherits() != 0));
   exports.Set("set", Napi::Function::New(env, Set, "set"));
   exports.Set("get", Napi::Function::New(env, Get, "get"));
   return exports;

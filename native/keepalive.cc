@@ -5,8 +5,16 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#if defined(__APPLE__) || defined(__FreeBSD__)
+#include <sys/sysctl.h>
+#endif
 
 #if defined(__linux__)
 #include <linux/sockios.h>
@@ -107,6 +115,81 @@ int ka_get(int fd, int32_t values[KA_OPTION_COUNT]) {
   }
   return 0;
 }
+
+#if defined(__linux__)
+
+int ka_accept_inherits(void) { return 1; }
+
+namespace {
+
+// Reads one integer from a procfs file; returns 0 or -errno.
+int read_proc_int(const char* path, int32_t* out) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  char text[32];
+  ssize_t length = read(fd, text, sizeof text - 1);
+  int error = length < 0 ? errno : 0;
+  close(fd);
+  if (length <= 0) return -(error != 0 ? error : EIO);
+  text[length] = '\0';
+  char* end = nullptr;
+  long value = strtol(text, &end, 10);
+  if (end == text || value < 0 || value > INT32_MAX) return -EIO;
+  *out = static_cast<int32_t>(value);
+  return 0;
+}
+
+}  // namespace
+
+int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]) {
+  static const char* const kPaths[KA_DEFAULT_FIELDS] = {
+      "/proc/sys/net/ipv4/tcp_keepalive_time",
+      "/proc/sys/net/ipv4/tcp_keepalive_intvl",
+      "/proc/sys/net/ipv4/tcp_keepalive_probes",
+  };
+  for (int field = 0; field < KA_DEFAULT_FIELDS; field++) {
+    int32_t value = 0;
+    int result = read_proc_int(kPaths[field], &value);
+    if (result != 0) return KA_FAILURE(-result, field);
+    // procfs holds seconds for the two times.
+    out[field] = field == KA_DEFAULT_COUNT ? value : value * 1000;
+  }
+  return 0;
+}
+
+#elif defined(__APPLE__) || defined(__FreeBSD__)
+
+int ka_accept_inherits(void) { return 0; }
+
+int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]) {
+  // Both keep keepidle and keepintvl in milliseconds.
+  static const char* const kNames[KA_DEFAULT_FIELDS] = {
+      "net.inet.tcp.keepidle", "net.inet.tcp.keepintvl", "net.inet.tcp.keepcnt"};
+  for (int field = 0; field < KA_DEFAULT_FIELDS; field++) {
+    int value = 0;
+    size_t length = sizeof value;
+    if (sysctlbyname(kNames[field], &value, &length, nullptr, 0) != 0) {
+      if (errno == ENOENT) {
+        out[field] = KA_UNCHANGED;
+        continue;
+      }
+      return KA_FAILURE(errno, field);
+    }
+    out[field] = value;
+  }
+  return 0;
+}
+
+#else
+
+int ka_accept_inherits(void) { return 0; }
+
+int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]) {
+  for (int field = 0; field < KA_DEFAULT_FIELDS; field++) out[field] = KA_UNCHANGED;
+  return 0;
+}
+
+#endif
 
 #if defined(__linux__) && defined(TCP_INFO) && defined(SIOCOUTQ) && defined(SIOCOUTQNSD)
 

@@ -40,6 +40,14 @@ export interface NativeBinding {
    * Returns 0, or a failure status whose option is a StatusRead.
    */
   status(fd: number, out: Uint32Array): number;
+  /**
+   * Fills `out` (Int32Array, length >= 3) with the system-wide idle (ms),
+   * interval (ms) and count, -1 where the platform has none.
+   * Returns 0, or a failure status whose option is the field it could not read.
+   */
+  systemDefaults(out: Int32Array): number;
+  /** Whether accepted sockets inherit the listening socket's keepalive options (Linux). */
+  readonly acceptInherits: boolean;
 }
 
 /** Index of each field in the binding's `status` output (native/keepalive.h ka_status_field). */

@@ -1,118 +1,70 @@
-// enableKeepalive, disableKeepalive, getKeepalive for single sockets.
-import type net from 'node:net';
-import { binding, decodeFailure, NATIVE_OPTION_COUNT, NativeOption, UNCHANGED } from './binding';
-import { systemError } from './errors';
+// enableKeepalive, disableKeepalive, getKeepalive: the public entry points.
+import net from 'node:net';
+import type http from 'node:http';
+import { binding, NATIVE_OPTION_COUNT } from './binding';
+import { invalidArgType } from './errors';
 import { fromKernelValues, toKernelValues, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './options';
-import {
-  assertSocket,
-  connectedDescriptorOf,
-  connectingSocketOf,
-  descriptorOf,
-  holdSettings,
-  recordDisabled,
-  tcpHandleOf,
-  type TcpHandle,
-} from './socket';
+import { configureSocket, OFF, ON, throwIfFailed, untouched, type Enable } from './apply';
+import { configureServer, releaseServer } from './server';
+import { configureAgent, releaseAgent } from './agent';
+import { connectedDescriptorOf } from './socket';
 
-const ON = 1;
-const OFF = 0;
+/** What enableKeepalive and disableKeepalive configure: one socket, a server's connections, an agent's sockets. */
+export type KeepaliveTarget = net.Socket | net.Server | http.Agent;
 
-function throwIfFailed(status: number, syscall: 'setsockopt' | 'getsockopt'): void {
-  if (status === 0) return;
-  const { errno, option } = decodeFailure(status);
-  throw systemError(errno, syscall, binding.optionNames[option] ?? `option ${option}`);
+let agentClass: typeof http.Agent | undefined;
+
+/** http is loaded only when a target is neither a socket nor a server, to keep import cheap. */
+function isAgent(target: unknown): target is http.Agent {
+  agentClass ??= (require('node:http') as typeof http).Agent;
+  return target instanceof agentClass;
 }
 
-/** Sets the values and SO_KEEPALIVE in one native call, then makes Node keep them. */
-function apply(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: number): void {
-  const fd = descriptorOf(handle);
-  throwIfFailed(binding.set(fd, values[0], values[1], values[2], values[3], enable), 'setsockopt');
-  if (enable === ON) {
-    const idle = values[NativeOption.Idle];
-    holdSettings(socket, handle, idle === UNCHANGED ? 0 : idle * 1000);
-  } else {
-    recordDisabled(socket, handle);
+type TargetKind = 'socket' | 'server' | 'agent';
+
+/** Checked before the options, as Node checks arguments in order. */
+function kindOf(target: unknown): TargetKind {
+  if (target instanceof net.Socket) return 'socket';
+  if (target instanceof net.Server) return 'server';
+  if (isAgent(target)) return 'agent';
+  throw invalidArgType('target', 'an instance of net.Socket, net.Server or http.Agent', target);
+}
+
+function configure(target: KeepaliveTarget, kind: TargetKind, values: KernelValues, enable: Enable): void {
+  switch (kind) {
+    case 'socket':
+      return configureSocket(target as net.Socket, values, enable);
+    case 'server':
+      return (enable === ON ? configureServer : releaseServer)(target as net.Server, values, enable);
+    case 'agent':
+      return (enable === ON ? configureAgent : releaseAgent)(target as http.Agent, values, enable);
   }
 }
 
-/** Settings asked for while the socket was connecting, applied on 'connect'. */
-interface Deferred {
-  values: KernelValues;
-  enable: number;
-  readonly onConnect: () => void;
-  readonly onClose: () => void;
-}
-
-const deferred = new WeakMap<net.Socket, Deferred>();
-
-function merge(into: KernelValues, values: KernelValues): void {
-  for (let i = 0; i < into.length; i++) if (values[i] !== UNCHANGED) into[i] = values[i];
+/**
+ * Turns SO_KEEPALIVE on and sets the given options (omitted ones keep their
+ * values) on a socket, on every connection a server accepts, or on every
+ * socket an http/https agent creates.
+ *
+ * A socket still connecting gets the settings when it connects, before the
+ * user's 'connect' listeners run. The settings then hold through Node's own
+ * setKeepAlive calls until enableKeepalive or disableKeepalive is called
+ * again, or setKeepAlive(false) turns keepalive off.
+ */
+export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: KeepaliveOptions): T {
+  const kind = kindOf(target);
+  configure(target, kind, toKernelValues(options), ON);
+  return target;
 }
 
 /**
- * Records the settings of a socket without a descriptor yet. They are applied
- * by a 'connect' listener placed before any of the user's; if the socket
- * closes first, both listeners go away and nothing is applied.
+ * Turns SO_KEEPALIVE off, leaving the other options as they are, and ends the
+ * hold on Node's setKeepAlive calls. For a server or an agent, also stops
+ * configuring its new connections.
  */
-function defer(socket: net.Socket, values: KernelValues, enable: number): void {
-  const target = connectingSocketOf(socket);
-  const pending = deferred.get(target);
-  if (pending) {
-    merge(pending.values, values);
-    pending.enable = enable;
-    return;
-  }
-  const entry: Deferred = {
-    values,
-    enable,
-    onConnect() {
-      target.removeListener('close', entry.onClose);
-      deferred.delete(target);
-      try {
-        const handle = tcpHandleOf(socket);
-        if (handle === null) return;
-        apply(socket, handle, entry.values, entry.enable);
-      } catch (error) {
-        socket.destroy(error as Error);
-      }
-    },
-    onClose() {
-      target.removeListener('connect', entry.onConnect);
-      deferred.delete(target);
-    },
-  };
-  deferred.set(target, entry);
-  target.prependOnceListener('connect', entry.onConnect);
-  target.once('close', entry.onClose);
-}
-
-function configure(socket: net.Socket, values: KernelValues, enable: number): void {
-  const handle = tcpHandleOf(socket);
-  if (handle === null || socket.connecting) defer(socket, values, enable);
-  else apply(socket, handle, values, enable);
-}
-
-/**
- * Turns SO_KEEPALIVE on for `socket` and sets the given options; omitted
- * options keep their current values. On a socket still connecting, the
- * settings are applied when it connects, before the user's 'connect'
- * listeners run. The settings then hold through Node's own setKeepAlive
- * calls until enableKeepalive or disableKeepalive is called again, or
- * setKeepAlive(false) turns keepalive off.
- */
-export function enableKeepalive<S extends net.Socket>(socket: S, options?: KeepaliveOptions): S {
-  assertSocket(socket);
-  configure(socket, toKernelValues(options), ON);
-  return socket;
-}
-
-const untouched: KernelValues = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
-
-/** Turns SO_KEEPALIVE off for `socket`, leaving the other options as they are. */
-export function disableKeepalive<S extends net.Socket>(socket: S): S {
-  assertSocket(socket);
-  configure(socket, [...untouched], OFF);
-  return socket;
+export function disableKeepalive<T extends KeepaliveTarget>(target: T): T {
+  configure(target, kindOf(target), untouched(), OFF);
+  return target;
 }
 
 /** Where the binding writes what it reads; calls are synchronous, so one buffer serves all. */

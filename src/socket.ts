@@ -35,16 +35,30 @@ const handleKinds: Readonly<Record<string, string>> = {
   JSStream: 'a JavaScript stream, not an operating-system socket',
 };
 
+/** The handle that owns the descriptor: the socket's own, or under TLS the one it encrypts. */
+function innerHandle(socket: net.Socket): AnyHandle | null {
+  const handle = internals(socket)._handle;
+  if (handle === null) return null;
+  return handle._parent ?? handle;
+}
+
+const kindOf = (handle: AnyHandle): string => (handle as object).constructor.name;
+
+/** False for a socket that is known not to be TCP (a Unix domain socket, TLS over a JS stream). */
+export function mayBeTcp(socket: net.Socket): boolean {
+  const handle = innerHandle(socket);
+  return handle === null || kindOf(handle) === 'TCP';
+}
+
 /**
  * The TCP handle under `socket` (through TLS), or null while the socket has
  * no handle yet. Throws for a destroyed socket or a handle that is not TCP.
  */
 export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
   if (socket.destroyed) throw socketClosed();
-  let handle = internals(socket)._handle;
+  const handle = innerHandle(socket);
   if (handle === null) return null;
-  if (handle._parent !== undefined) handle = handle._parent;
-  const kind = (handle as object).constructor.name;
+  const kind = kindOf(handle);
   if (kind !== 'TCP') {
     const what = handleKinds[kind] ?? `a ${kind} handle`;
     throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${what}`);

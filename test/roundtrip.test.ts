@@ -1,7 +1,7 @@
 // Every option and combination, set and read back from the kernel.
-import { execFileSync } from 'node:child_process';
 import { enableKeepalive, disableKeepalive, getKeepalive, type KeepaliveOptions } from '../src';
 import { closeAll, connectedPair, systemDefaults } from './helpers/loopback';
+import { ssConnection } from './helpers/ss';
 
 afterEach(closeAll);
 
@@ -103,25 +103,19 @@ describe('disableKeepalive', () => {
 
 describe('what ss sees', () => {
   // ss reads the socket from the kernel through netlink, independently of this library.
-  function keepaliveTimer(localPort: number): string | undefined {
-    const out = execFileSync('ss', ['-tnoi', 'state', 'established', `sport = :${localPort}`], { encoding: 'utf8' });
-    return /timer:\(keepalive,[^)]*\)/.exec(out)?.[0];
-  }
-
   test('a keepalive timer appears with the idle time asked for, and goes when disabled', async () => {
     const { client } = await connectedPair();
-    const port = client.localPort as number;
-    expect(keepaliveTimer(port)).toBeUndefined();
+    const timer = () => ssConnection(client.localPort as number, client.remotePort as number)?.timer;
+    expect(timer()).toBeUndefined();
     enableKeepalive(client, { idle: 600000 });
-    const timer = keepaliveTimer(port);
-    expect(timer).toBeDefined();
+    const running = timer();
+    expect(running).toMatchObject({ name: 'keepalive', count: 0 });
     // ss prints the time left, such as "9min59sec" or "10min": within the 600 s asked for.
-    const minutes = Number(/(\d+)min/.exec(timer as string)?.[1] ?? 0);
-    const seconds = Number(/(\d+)(?:\.\d+)?sec/.exec(timer as string)?.[1] ?? 0);
-    const leftSeconds = minutes * 60 + seconds;
+    const left = running?.left ?? '';
+    const leftSeconds = Number(/(\d+)min/.exec(left)?.[1] ?? 0) * 60 + Number(/(\d+)(?:\.\d+)?sec/.exec(left)?.[1] ?? 0);
     expect(leftSeconds).toBeGreaterThan(590);
     expect(leftSeconds).toBeLessThanOrEqual(600);
     disableKeepalive(client);
-    expect(keepaliveTimer(port)).toBeUndefined();
+    expect(timer()).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@ const ssStateNames: Record<string, string> = { ESTABLISHED: 'ESTAB', CLOSE_WAIT:
 /** Reads our status and ss's for the same socket, back to back. */
 function bothViews(socket: net.Socket): [KeepaliveStatus, NonNullable<ReturnType<typeof ssConnection>>] {
   const ours = getKeepaliveStatus(socket);
-  const theirs = ssConnection(socket.localPort as number);
+  const theirs = ssConnection(socket.localPort as number, socket.remotePort as number);
   if (!theirs) throw new Error(`ss lists no connection on port ${socket.localPort}`);
   return [ours, theirs];
 }

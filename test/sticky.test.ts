@@ -1,14 +1,11 @@
 // Settings survive Node's own setKeepAlive calls, until the user says otherwise.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { enableKeepalive, disableKeepalive, getKeepalive } from '../src';
 import { closeAll, connectedPair, listen } from './helpers/loopback';
 import { localhostCertificate } from './helpers/certificate';
+import { straceWorks, traceKeepaliveCalls } from './helpers/strace';
 
 afterEach(closeAll);
 
@@ -95,50 +92,23 @@ test('TLS sockets hold the same way', async () => {
   server.close();
 });
 
-/** Whether strace can trace here (it needs ptrace). */
-function straceWorks(): boolean {
-  try {
-    execFileSync('strace', ['-qq', '-e', 'trace=none', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const keepaliveOptions = /setsockopt\((\d+), (?:SOL_SOCKET|SOL_TCP), (SO_KEEPALIVE|TCP_KEEPIDLE|TCP_KEEPINTVL|TCP_KEEPCNT|TCP_USER_TIMEOUT), \[(\d+)\]/;
-
-// CI installs strace; where ptrace is forbidden the test cannot observe syscalls.
+// Where ptrace is forbidden the syscalls cannot be observed; CI installs strace and can.
 (straceWorks() ? test : test.skip)(
   'a keepalive http.Agent over several requests: values hold, no keepalive syscall after ours (strace)',
   () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-strace-'));
-    const trace = path.join(dir, 'trace');
-    try {
-      const out = execFileSync(
-        'strace',
-        ['-f', '-qq', '-e', 'trace=setsockopt', '-o', trace, process.execPath, path.join(__dirname, 'fixtures/agent-requests.js'), '6'],
-        { encoding: 'utf8' },
-      );
-      const { fd, seen } = JSON.parse(out) as { fd: number; seen: Array<{ localPort: number }> };
-      // One socket, reused for all six requests, reading the configured values every time.
-      expect(new Set(seen.map((s) => s.localPort)).size).toBe(1);
-      expect(seen.map(({ localPort: _, ...settings }) => settings)).toEqual(
-        Array(6).fill({ enabled: true, idle: 6000, interval: 2000, count: 4, userTimeout: 0 }),
-      );
-      const calls = fs
-        .readFileSync(trace, 'utf8')
-        .split('\n')
-        .map((line) => keepaliveOptions.exec(line))
-        .filter((match): match is RegExpExecArray => match !== null && Number(match[1]) === fd)
-        .map((match) => `${match[2]}=${match[3]}`);
-      // Node's own calls at connect (agent keepAlive), then ours once, then nothing more:
-      // the agent's and the user's later setKeepAlive calls made no syscall.
-      const ours = calls.indexOf('TCP_KEEPIDLE=6');
-      expect(ours).toBeGreaterThan(0);
-      expect(calls.slice(0, ours)).toContain('TCP_KEEPCNT=10');
-      expect(calls.slice(ours)).toEqual(['TCP_KEEPIDLE=6', 'TCP_KEEPINTVL=2', 'TCP_KEEPCNT=4', 'SO_KEEPALIVE=1']);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { stdout, calls } = traceKeepaliveCalls('agent-requests.js', ['6']);
+    const { fd, seen } = JSON.parse(stdout) as { fd: number; seen: Array<{ localPort: number }> };
+    // One socket, reused for all six requests, reading the configured values every time.
+    expect(new Set(seen.map((s) => s.localPort)).size).toBe(1);
+    expect(seen.map(({ localPort: _, ...settings }) => settings)).toEqual(
+      Array(6).fill({ enabled: true, idle: 6000, interval: 2000, count: 4, userTimeout: 0 }),
+    );
+    const onClient = calls.filter((call) => call.fd === fd).map((call) => `${call.option}=${call.value}`);
+    // Node's own calls at connect (agent keepAlive), then ours once, then nothing more:
+    // the agent's and the user's later setKeepAlive calls made no syscall.
+    const ours = onClient.indexOf('TCP_KEEPIDLE=6');
+    expect(ours).toBeGreaterThan(0);
+    expect(onClient.slice(0, ours)).toContain('TCP_KEEPCNT=10');
+    expect(onClient.slice(ours)).toEqual(['TCP_KEEPIDLE=6', 'TCP_KEEPINTVL=2', 'TCP_KEEPCNT=4', 'SO_KEEPALIVE=1']);
   },
 );

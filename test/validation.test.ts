@@ -33,28 +33,43 @@ function expectRejectedUnchanged(socket: net.Socket, call: () => unknown, expect
   return thrown as Error;
 }
 
-describe('not a socket → ERR_INVALID_ARG_TYPE', () => {
+describe('not a socket, server or agent → ERR_INVALID_ARG_TYPE', () => {
   test.each([
     ['undefined', undefined, 'Received undefined'],
     ['null', null, 'Received null'],
     ['a number', 7, 'Received type number (7)'],
     ['a plain object', { _handle: { fd: 0 } }, 'Received an instance of Object'],
-    ['a server', net.createServer(), 'Received an instance of Server'],
     ['a Duplex', new Duplex(), 'Received an instance of Duplex'],
+    ['a function', function sockets() {}, 'Received function sockets'],
   ])('%s', (_label, value, received) => {
-    for (const call of [
-      () => enableKeepalive(value as net.Socket),
-      () => disableKeepalive(value as net.Socket),
-      () => getKeepalive(value as net.Socket),
-    ]) {
+    for (const call of [() => enableKeepalive(value as net.Socket, { idle: 1000 }), () => disableKeepalive(value as net.Socket)]) {
       expect(call).toThrow(
         expect.objectContaining({
           name: 'TypeError',
           code: 'ERR_INVALID_ARG_TYPE',
-          message: `The "socket" argument must be an instance of net.Socket. ${received}`,
+          message: `The "target" argument must be an instance of net.Socket, net.Server or http.Agent. ${received}`,
         }),
       );
     }
+    expect(() => getKeepalive(value as net.Socket)).toThrow(
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_TYPE',
+        message: `The "socket" argument must be an instance of net.Socket. ${received}`,
+      }),
+    );
+  });
+
+  test('the target is checked before the options', () => {
+    expect(() => enableKeepalive(7 as unknown as net.Socket, { intervall: 1 } as object)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+  });
+
+  test('getKeepalive takes sockets only', () => {
+    expect(() => getKeepalive(net.createServer() as unknown as net.Socket)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('Received an instance of Server') }),
+    );
   });
 });
 

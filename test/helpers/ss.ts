@@ -11,9 +11,14 @@ export interface SsConnection {
   fields: Record<string, string>;
 }
 
-/** The established or closing connection whose local port is `localPort`; undefined if ss lists none. */
-export function ssConnection(localPort: number, command: string[] = []): SsConnection | undefined {
-  const args = [...command, 'ss', '-tnoiH', 'state', 'all', `sport = :${localPort}`];
+/**
+ * The live connection between `localPort` and `remotePort` (TIME-WAIT leftovers
+ * of earlier connections on the same ports excluded); undefined if ss lists none.
+ * `command` prefixes ss, such as ['ip', 'netns', 'exec', name].
+ */
+export function ssConnection(localPort: number, remotePort: number, command: string[] = []): SsConnection | undefined {
+  const filter = ['state', 'connected', 'exclude', 'time-wait', `( sport = :${localPort} and dport = :${remotePort} )`];
+  const args = [...command, 'ss', '-tnoiH', ...filter];
   const out = execFileSync(args[0], args.slice(1), { encoding: 'utf8' });
   const [first, ...rest] = out.trim().split('\n');
   if (!first) return undefined;
