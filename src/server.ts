@@ -62,8 +62,13 @@ function onAccepted(server: net.Server, settings: ServerSettings, socket: net.So
   }
 }
 
-/** Applies `values` to the listening socket and every connection `server` accepts from now on. */
-export function configureServer(server: net.Server, values: KernelValues, enable: Enable): void {
+/**
+ * Applies `values` to the listening socket and every connection `server`
+ * accepts from now on. With `skipNonTcp`, a server found listening on a Unix
+ * path when it starts listening is left alone without a warning (the preload
+ * configures every server a program makes).
+ */
+export function configureServer(server: net.Server, values: KernelValues, enable: Enable, skipNonTcp = false): void {
   const existing = servers.get(server);
   const merged: KernelValues = existing ? [...existing.values] : [...values];
   if (existing) mergeValues(merged, values);
@@ -85,9 +90,10 @@ export function configureServer(server: net.Server, values: KernelValues, enable
       } catch (error) {
         // Too late to throw to the caller. A server that is not TCP is left
         // alone; after a failed syscall each connection gets the settings.
-        process.emitWarning(error as Error);
         settings.inherited = false;
-        if ((error as { code?: string }).code === 'ERR_INVALID_ARG_VALUE') forget(server);
+        const notTcp = (error as { code?: string }).code === 'ERR_INVALID_ARG_VALUE';
+        if (notTcp) forget(server);
+        if (!(notTcp && skipNonTcp)) process.emitWarning(error as Error);
       }
     },
     onConnection: (socket) => onAccepted(server, settings, socket),

@@ -1,0 +1,101 @@
+// Keepalive settings from environment variables, for the preload. The names
+// and units are libkeepalive's (KEEPIDLE, KEEPINTVL in seconds, KEEPCNT,
+// KEEPALIVE=off), so one environment configures C and Node programs alike;
+// TCP_USER_TIMEOUT (milliseconds) is this library's addition.
+import { binding, NativeOption } from './binding';
+import { parseDuration } from './duration';
+import type { KeepaliveOptions } from './options';
+
+export interface EnvironmentSettings {
+  /** false for KEEPALIVE=off: every socket gets SO_KEEPALIVE off. */
+  enabled: boolean;
+  options: KeepaliveOptions;
+}
+
+/** A variable that cannot be used: the message names it and says what is allowed. */
+export class EnvironmentError extends Error {
+  readonly code = 'ERR_INVALID_ENV_VALUE';
+}
+
+interface Variable {
+  readonly name: string;
+  readonly option: keyof KeepaliveOptions;
+  readonly native: NativeOption;
+  /** Milliseconds (or probes) from the text, undefined if it is not of the allowed form. */
+  readonly parse: (text: string) => number | undefined;
+  readonly min: number;
+  readonly max: number;
+  /** What is allowed, for the error message. */
+  readonly allowed: string;
+}
+
+const maxSeconds = (option: number): number => binding.optionMax[option];
+
+const variables: readonly Variable[] = [
+  {
+    name: 'KEEPIDLE',
+    option: 'idle',
+    native: NativeOption.Idle,
+    parse: (text) => parseDuration(text, 's'),
+    min: 1,
+    max: maxSeconds(NativeOption.Idle) * 1000,
+    allowed: `seconds from 1 to ${maxSeconds(NativeOption.Idle)}, or a duration such as 30s or 2m`,
+  },
+  {
+    name: 'KEEPINTVL',
+    option: 'interval',
+    native: NativeOption.Interval,
+    parse: (text) => parseDuration(text, 's'),
+    min: 1,
+    max: maxSeconds(NativeOption.Interval) * 1000,
+    allowed: `seconds from 1 to ${maxSeconds(NativeOption.Interval)}, or a duration such as 5s`,
+  },
+  {
+    name: 'KEEPCNT',
+    option: 'count',
+    native: NativeOption.Count,
+    parse: (text) => (/^\s*\d+\s*$/.test(text) ? Number(text) : undefined),
+    min: 1,
+    max: binding.optionMax[NativeOption.Count],
+    allowed: `a whole number of probes from 1 to ${binding.optionMax[NativeOption.Count]}`,
+  },
+  {
+    name: 'TCP_USER_TIMEOUT',
+    option: 'userTimeout',
+    native: NativeOption.UserTimeout,
+    parse: (text) => {
+      const ms = parseDuration(text, 'ms');
+      return ms !== undefined && Number.isInteger(ms) ? ms : undefined;
+    },
+    min: 0,
+    max: binding.optionMax[NativeOption.UserTimeout],
+    allowed: `whole milliseconds from 0 to ${binding.optionMax[NativeOption.UserTimeout]}, or a duration such as 30s`,
+  },
+];
+
+/** Reads KEEPALIVE, KEEPIDLE, KEEPINTVL, KEEPCNT and TCP_USER_TIMEOUT; throws EnvironmentError on a bad value. */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentSettings {
+  const switchText = env.KEEPALIVE;
+  let enabled = true;
+  if (switchText !== undefined && switchText !== '') {
+    const normalized = switchText.trim().toLowerCase();
+    if (normalized !== 'on' && normalized !== 'off') {
+      throw new EnvironmentError(`KEEPALIVE=${JSON.stringify(switchText)} is not valid: use on or off`);
+    }
+    enabled = normalized === 'on';
+  }
+  const options: KeepaliveOptions = {};
+  for (const variable of variables) {
+    const text = env[variable.name];
+    if (text === undefined || text === '') continue;
+    const value = variable.parse(text);
+    if (value === undefined || !(value >= variable.min && value <= variable.max)) {
+      throw new EnvironmentError(`${variable.name}=${JSON.stringify(text)} is not valid: use ${variable.allowed}`);
+    }
+    if (binding.optionNames[variable.native] === null) {
+      throw new EnvironmentError(`${variable.name} is set, but this platform has no such socket option`);
+    }
+    options[variable.option] = value;
+  }
+  return { enabled, options };
+}

@@ -1,0 +1,72 @@
+// tcp-keepalive/register: keepalive for every TCP socket of a program that
+// does not know about this library, configured from the environment.
+//
+//   node --require tcp-keepalive/register app.js
+//   node --import tcp-keepalive/register app.mjs
+//   NODE_OPTIONS="--require tcp-keepalive/register" npm start   (child processes too)
+//
+// Every socket the program connects (net.connect, new Socket().connect(),
+// tls.connect, http/https agents, fetch) and every connection its servers
+// accept gets the settings. Worker threads load the preload again through
+// their inherited execArgv.
+import net from 'node:net';
+import { configureSocket, OFF, ON, untouched, type DeferredFailure } from './apply';
+import { EnvironmentError, readEnvironment, type EnvironmentSettings } from './environment';
+import { toKernelValues } from './options';
+import { configureServer } from './server';
+import { mayBeTcp } from './socket';
+
+/** Marks the prototypes once, so a second copy of the preload does nothing. */
+const installed = Symbol.for('tcp-keepalive.register');
+
+function warn(error: unknown): void {
+  process.emitWarning(`keepalive could not be set: ${(error as Error).message}`, { code: 'TCP_KEEPALIVE_REGISTER' });
+}
+
+/** A connection whose settings failed on connect keeps going; the program is not ours to break. */
+const warnOnly: DeferredFailure = (_socket, error) => warn(error);
+
+function install({ enabled, options }: EnvironmentSettings): void {
+  const values = enabled ? toKernelValues(options) : untouched();
+  const enable = enabled ? ON : OFF;
+
+  const connect = net.Socket.prototype.connect;
+  // The overloads of connect all end here; the wrapper passes them through unchanged.
+  net.Socket.prototype.connect = function connectWithKeepalive(this: net.Socket, ...args: unknown[]) {
+    const result = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+    try {
+      if (!this.destroyed && mayBeTcp(this)) configureSocket(this, values, enable, warnOnly);
+    } catch (error) {
+      warn(error);
+    }
+    return result;
+  } as typeof connect;
+
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function listenWithKeepalive(this: net.Server, ...args: unknown[]) {
+    try {
+      configureServer(this, values, enable, true);
+    } catch (error) {
+      warn(error);
+    }
+    return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+  } as typeof listen;
+}
+
+function register(): void {
+  const prototype = net.Socket.prototype as unknown as Record<symbol, boolean>;
+  if (prototype[installed]) return;
+  let settings: EnvironmentSettings;
+  try {
+    settings = readEnvironment();
+  } catch (error) {
+    if (!(error instanceof EnvironmentError)) throw error;
+    // A bad value stops the program at start-up: it never runs without the keepalive it was given.
+    process.stderr.write(`tcp-keepalive/register: ${error.message}\n`);
+    process.exit(9);
+  }
+  install(settings);
+  Object.defineProperty(prototype, installed, { value: true });
+}
+
+register();
