@@ -80,12 +80,10 @@ async function timedOut(observer: LabPeer, withinMs: number) {
 afterAll(() => {
   if (measures.length === 0) return;
   measures.sort((a, b) => a.label.localeCompare(b.label));
-  const width = Math.max(...measures.map((m) => m.label.length));
-  console.log(
-    ['dead-peer detection, expected vs measured:']
-      .concat(measures.map((m) => `  ${m.label.padEnd(width)}  expected ${m.expected.padStart(8)}  measured ${m.measured.padStart(8)}`))
-      .join('\n'),
-  );
+  const rows = [{ label: 'dead-peer detection', expected: 'expected', measured: 'measured' }, ...measures];
+  const width = Math.max(...rows.map((m) => m.label.length));
+  const expectedWidth = Math.max(...rows.map((m) => m.expected.length));
+  console.log(rows.map((m) => `${m.label.padEnd(width)}  ${m.expected.padStart(expectedWidth)}  ${m.measured}`).join('\n'));
 });
 
 describe(`dead peer detection in a network lab${support.available ? '' : ` (skipped: ${support.reason})`}`, () => {
@@ -212,6 +210,24 @@ describe(`dead peer detection in a network lab${support.available ? '' : ` (skip
         const failure = await timedOut(server, quickDetection + LATE + SLACK);
         expectDetectionAt('5. accepted socket, 2 s + 2 × 1 s', failure.t - quiet.t, quickDetection);
         expect(failure.probesSent - quiet.probesSent).toBe(quick.count);
+      }),
+    CASE_TIMEOUT,
+  );
+
+  // Not in the usual formula: once userTimeout is set, Linux ends an idle
+  // connection when userTimeout has passed with a probe unanswered, and no
+  // longer waits for `count` probes. A userTimeout shorter than
+  // idle + interval × count cuts keepalive short.
+  labTest(
+    '6. idle connection with userTimeout: it ends after userTimeout, before count probes',
+    () =>
+      inLab(async (lab) => {
+        const options = { idle: 1000, interval: 1000, count: 10, userTimeout: 3000 };
+        const { client } = await connectPeers(lab, { client: { keepalive: options } });
+        const quiet = await lastExchangeThenVanish(client, () => lab.server.vanish());
+        const failure = await timedOut(client, options.userTimeout + LATE + SLACK);
+        expectDetectionAt('6. idle, 1 s + 10 × 1 s but userTimeout 3000', failure.t - quiet.t, options.userTimeout);
+        expect(failure.probesSent - quiet.probesSent).toBeLessThan(options.count);
       }),
     CASE_TIMEOUT,
   );
