@@ -43,6 +43,21 @@ async function tryConnect(from: LabHost, to: LabHost, port: number): Promise<str
   return out.trim();
 }
 
+test('tcp-keepalive/lab loads by name, from CommonJS and ESM', () => {
+  const root = path.join(__dirname, '..');
+  const cjs = execFileSync(process.execPath, ['-p', 'JSON.stringify(Object.keys(require("tcp-keepalive/lab")).sort())'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const esm = execFileSync(
+    process.execPath,
+    ['--input-type=module', '-e', 'import * as lab from "tcp-keepalive/lab"; console.log(JSON.stringify(Object.keys(lab).sort()))'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  expect(JSON.parse(cjs)).toEqual(['createLab', 'labSupport']);
+  expect(JSON.parse(esm)).toEqual(expect.arrayContaining(['createLab', 'labSupport']));
+});
+
 test('labSupport gives a precise reason when a lab is impossible', () => {
   const probe = `process.stdout.write(JSON.stringify(require(${JSON.stringify(distLab)}).labSupport()))`;
   const asNobody = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8' });
