@@ -253,7 +253,8 @@ export async function createLab(): Promise<Lab> {
       const exits = [...state.children].map(
         (child) =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            // Never started (no pid) or already ended: nothing to wait for.
+            if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
             child.once('exit', () => resolve());
             child.kill('SIGKILL');
           }),
