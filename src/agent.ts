@@ -1,6 +1,6 @@
 // Keepalive for every socket an http.Agent or https.Agent creates.
-import type http from 'node:http';
-import type net from 'node:net';
+import type * as http from 'node:http';
+import type * as net from 'node:net';
 import type { KernelValues } from './options';
 import { configureSocket, mergeValues, type Enable } from './apply';
 import { mayBeTcp } from './socket';

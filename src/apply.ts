@@ -1,5 +1,5 @@
 // Applying settings to one socket: now if it is connected, on 'connect' if not.
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { binding, decodeFailure, NativeOption, UNCHANGED } from './binding';
 import { systemError } from './errors';
 import type { KernelValues } from './options';

@@ -1,5 +1,5 @@
 // Loads the native addon (a prebuild or build/Release) and types what it exports.
-import path from 'node:path';
+import * as path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 
 /** Index of each option in the binding's arrays and failure statuses (native/keepalive.h). */

@@ -1,6 +1,6 @@
 // enableKeepalive, disableKeepalive, getKeepalive: the public entry points.
-import net from 'node:net';
-import type http from 'node:http';
+import * as net from 'node:net';
+import type * as http from 'node:http';
 import { binding, NATIVE_OPTION_COUNT } from './binding';
 import { invalidArgType } from './errors';
 import { fromKernelValues, toKernelValues, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './options';

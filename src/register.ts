@@ -9,7 +9,7 @@
 // tls.connect, http/https agents, fetch) and every connection its servers
 // accept gets the settings. Worker threads load the preload again through
 // their inherited execArgv.
-import net from 'node:net';
+import * as net from 'node:net';
 import { configureSocket, OFF, ON, untouched, type DeferredFailure } from './apply';
 import { EnvironmentError, readEnvironment, type EnvironmentSettings } from './environment';
 import { toKernelValues } from './options';

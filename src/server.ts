@@ -6,7 +6,7 @@
 // Where Node itself overrides them (a server created with keepAlive: true calls
 // setKeepAlive on every accepted socket before 'connection'), or where
 // inheritance is not known, they are applied to each connection.
-import net from 'node:net';
+import * as net from 'node:net';
 import { binding } from './binding';
 import { invalidArgValue } from './errors';
 import type { KernelValues } from './options';

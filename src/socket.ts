@@ -1,6 +1,6 @@
 // Where a Node socket keeps its file descriptor, and how Node's own
 // setKeepAlive calls are kept from undoing ours.
-import net from 'node:net';
+import * as net from 'node:net';
 import { connectingError, invalidArgType, invalidArgValue, socketClosed } from './errors';
 
 /** The parts of Node's TCP handle (lib/net.js, src/tcp_wrap.cc) this library uses. */

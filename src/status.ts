@@ -1,5 +1,5 @@
 // getKeepaliveStatus: the live state of a connection, from the kernel's TCP_INFO.
-import type net from 'node:net';
+import type * as net from 'node:net';
 import { binding, decodeFailure, STATUS_FIELD_COUNT, StatusField, statusReads } from './binding';
 import { featureUnavailable, systemError } from './errors';
 import { connectedDescriptorOf } from './socket';
