@@ -5,7 +5,9 @@
 // the last packet it received: the kernel counts idleness from there.
 // The cases run concurrently; the group takes about as long as the slowest.
 import { createLab, labSupport, type Lab } from '../src/lab';
+import { detectionTime } from '../src';
 import { connectPeers, type LabPeer } from './helpers/lab-peer';
+import { ssConnection } from './helpers/ss';
 
 const support = labSupport();
 const inCI = process.env.CI === 'true';
@@ -93,6 +95,7 @@ describe(`dead peer detection in a network lab${support.available ? '' : ` (skip
       inLab(async (lab) => {
         const { client, clientSettings } = await connectPeers(lab, { client: { keepalive: quick } });
         expect(clientSettings).toMatchObject({ enabled: true, ...quick });
+        expect(detectionTime(clientSettings)).toBe(quickDetection);
         const quiet = await lastExchangeThenVanish(client, () => lab.server.vanish());
         const failure = await timedOut(client, quickDetection + LATE + SLACK);
         expectDetectionAt('1. enableKeepalive 2 s + 2 × 1 s', failure.t - quiet.t, quickDetection);
@@ -223,11 +226,49 @@ describe(`dead peer detection in a network lab${support.available ? '' : ` (skip
     () =>
       inLab(async (lab) => {
         const options = { idle: 1000, interval: 1000, count: 10, userTimeout: 3000 };
-        const { client } = await connectPeers(lab, { client: { keepalive: options } });
+        const { client, clientSettings } = await connectPeers(lab, { client: { keepalive: options } });
+        // detectionTime follows the same rule: the first probe time at which userTimeout has passed.
+        expect(detectionTime(clientSettings)).toBe(options.userTimeout);
         const quiet = await lastExchangeThenVanish(client, () => lab.server.vanish());
         const failure = await timedOut(client, options.userTimeout + LATE + SLACK);
         expectDetectionAt('6. idle, 1 s + 10 × 1 s but userTimeout 3000', failure.t - quiet.t, options.userTimeout);
         expect(failure.probesSent - quiet.probesSent).toBeLessThan(options.count);
+      }),
+    CASE_TIMEOUT,
+  );
+
+  labTest(
+    '7. getKeepaliveStatus while the peer is gone reads as ss -tnoi does: probes, then retransmissions',
+    () =>
+      inLab(async (lab) => {
+        const { client } = await connectPeers(lab, { client: { keepalive: { idle: 1000, interval: 1000, count: 8 } } });
+        const connected = client.events.find((event) => event.event === 'connected');
+        const ports = [connected?.localPort as number, connected?.remotePort as number] as const;
+        const inClientNamespace = ['ip', 'netns', 'exec', lab.client.name];
+        await lastExchangeThenVanish(client, () => lab.server.vanish());
+        await sleep(2500);
+        client.send('status');
+        const probing = (await client.next('status', 5000)).keepaliveStatus;
+        const ssProbing = ssConnection(...ports, inClientNamespace);
+        // Two or three probes out by now, none answered; ss sees the same count on the keepalive timer.
+        expect(probing?.unansweredProbes).toBeGreaterThanOrEqual(2);
+        expect(ssProbing?.timer).toMatchObject({ name: 'keepalive', count: probing?.unansweredProbes });
+        expect(probing?.sinceAckReceived).toBeGreaterThanOrEqual(2400);
+        expect(Number(ssProbing?.fields.lastack)).toBeGreaterThanOrEqual(probing?.sinceAckReceived as number);
+        expect(probing).toMatchObject({ state: 'ESTABLISHED', retransmits: 0, unacknowledgedBytes: 0 });
+
+        // Data written now waits for an acknowledgement: the retransmission timer takes over.
+        client.send('write');
+        await client.next('written', 5000);
+        await sleep(1500);
+        client.send('status');
+        const retransmitting = (await client.next('status', 5000)).keepaliveStatus;
+        const ssRetransmitting = ssConnection(...ports, inClientNamespace);
+        expect(retransmitting?.unacknowledgedBytes).toBe('data to be acknowledged\n'.length);
+        expect(retransmitting?.unacknowledgedBytes).toBe(ssRetransmitting?.sendQueue);
+        expect(retransmitting?.retransmits).toBeGreaterThanOrEqual(1);
+        expect(ssRetransmitting?.timer).toMatchObject({ name: 'on', count: retransmitting?.retransmits });
+        expect(retransmitting?.unacknowledgedSegments).toBe(Number(ssRetransmitting?.fields.unacked));
       }),
     CASE_TIMEOUT,
   );

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { LabHost } from '../../src/lab';
-import type { KeepaliveOptions, KeepaliveSettings } from '../../src';
+import type { KeepaliveOptions, KeepaliveSettings, KeepaliveStatus } from '../../src';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'lab-peer.js');
 
@@ -15,6 +15,10 @@ export interface PeerEvent {
   probesSent: number;
   port?: number;
   settings?: KeepaliveSettings;
+  localPort?: number;
+  remotePort?: number;
+  /** With 'status' on an open socket: what getKeepaliveStatus read. */
+  keepaliveStatus?: KeepaliveStatus;
   open?: boolean;
   code?: string;
   message?: string;
