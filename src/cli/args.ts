@@ -1,0 +1,93 @@
+// Command-line arguments: parseArgs errors as one-line usage errors, and the
+// values the commands take (durations, counts), checked against the
+// same limits as the library's own validation.
+import type { ParseArgsConfig } from 'node:util';
+import { binding, NativeOption } from '../binding';
+import { formatDuration, parseDuration } from '../duration';
+import { toKernelValues, type KeepaliveOptionName } from '../options';
+import { UsageError } from './outcome';
+
+type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+
+/** What a parseArgs message quotes first: "Option '--idle <value>' argument missing" → "--idle <value>". */
+const quoted = (message: string): string => /'([^']*)'/.exec(message)?.[1] ?? '';
+
+/** The flag in what a parseArgs message quotes: "-i, --idle <value>" → "--idle". */
+const flagIn = (text: string): string => /--[\w-]+/.exec(text)?.[0] ?? text.split(/[\s=]/)[0];
+
+/**
+ * Runs `parse` (a strict parseArgs call over `options`) and turns its errors
+ * into one-line UsageErrors that name the argument and what is allowed.
+ */
+export function parseOrExplain<T>(options: OptionSpecs, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    const flag = flagIn(quoted(message));
+    const allowed = [...Object.keys(options), 'help'].map((name) => `--${name}`).join(', ');
+    switch (code) {
+      case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+        throw new UsageError(`unknown option ${flag} (allowed: ${allowed})`);
+      case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+        throw new UsageError(`unexpected argument '${quoted(message)}'`);
+      case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+        if (options[flag.replace(/^--/, '')]?.type === 'boolean') throw new UsageError(`${flag} takes no value`);
+        throw new UsageError(`${flag} needs a value (write ${flag}=VALUE for a value that starts with '-')`);
+      default:
+        throw error;
+    }
+  }
+}
+
+const durationExamples = 'such as 30s, 2m, 1h30m or 500ms; a bare number is seconds';
+
+/** Milliseconds for a duration argument, or a UsageError naming `flag`. */
+export function duration(flag: string, text: string): number {
+  const ms = parseDuration(text, 's');
+  if (ms === undefined) throw new UsageError(`${flag} must be a duration (${durationExamples}), got '${text}'`);
+  return ms;
+}
+
+/** What the library accepts for each option, in words, from the platform's limits. */
+function allowedValues(option: KeepaliveOptionName): string {
+  switch (option) {
+    case 'idle':
+    case 'interval': {
+      const maxSeconds = binding.optionMax[option === 'idle' ? NativeOption.Idle : NativeOption.Interval];
+      return `a duration above 0 and at most ${maxSeconds}s (${formatDuration(maxSeconds * 1000)})`;
+    }
+    case 'count':
+      return `an integer from 1 to ${binding.optionMax[NativeOption.Count]}`;
+    case 'userTimeout':
+      return `whole milliseconds from 0 (off) to ${formatDuration(binding.optionMax[NativeOption.UserTimeout])}`;
+  }
+}
+
+/** Checks one option value with the library's validator (the same bounds as enableKeepalive). */
+function checkWithLibrary(flag: string, option: KeepaliveOptionName, value: number, text: string): void {
+  try {
+    toKernelValues({ [option]: value });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ERR_OUT_OF_RANGE') throw new UsageError(`${flag} must be ${allowedValues(option)}, got '${text}'`);
+    if (code === 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM') throw new UsageError(`${flag} is not available on this platform`);
+    throw error;
+  }
+}
+
+/** --idle, --interval, --user-timeout: milliseconds the library accepts for `option`. */
+export function keepaliveDuration(flag: string, option: 'idle' | 'interval' | 'userTimeout', text: string): number {
+  const ms = duration(flag, text);
+  checkWithLibrary(flag, option, ms, text);
+  return ms;
+}
+
+/** --count: an integer the library accepts. */
+export function keepaliveCount(flag: string, text: string): number {
+  const count = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (Number.isNaN(count)) throw new UsageError(`${flag} must be ${allowedValues('count')}, got '${text}'`);
+  checkWithLibrary(flag, 'count', count, text);
+  return count;
+}

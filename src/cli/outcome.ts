@@ -1,0 +1,22 @@
+// How a command ends: the exit codes scripts rely on, and the two kinds of failure.
+
+/** Exit codes, documented in `tcp-keepalive --help` and the README. */
+export const ExitCode = {
+  /** Done. */
+  Ok: 0,
+  /** Could not do it: permission denied, unsupported platform, … */
+  Failure: 1,
+  /** Bad arguments: one line on stderr naming the argument. */
+  Usage: 2,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Bad arguments: the message names the argument and what is allowed. Exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Something the command could not do (not the user's arguments). Exit 1. */
+export class Failure extends Error {
+  override name = 'Failure';
+}

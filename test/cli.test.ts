@@ -1,0 +1,218 @@
+// The tcp-keepalive command as a user runs it: the built dist/cli.js spawned as
+// a process, its output and exit code checked against the kernel's own view.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatDuration } from '../src/duration';
+import { systemDefaults } from './helpers/loopback';
+
+const root = path.join(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+
+interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI to completion (optionally under a command such as `unshare -n`). */
+function run(args: string[], prefix: string[] = []): Result {
+  const command = [...prefix, process.execPath, cli, ...args];
+  const { status, stdout, stderr } = spawnSync(command[0], command.slice(1), { encoding: 'utf8', timeout: 15000 });
+  return { status, stdout, stderr };
+}
+
+/** Runs a shell script in a fresh network namespace; $CLI is the command. */
+function inNamespace(script: string, prefix: string[] = []): Result {
+  const { status, stdout, stderr } = spawnSync(
+    'unshare',
+    ['-n', ...prefix, 'sh', '-c', script],
+    { encoding: 'utf8', timeout: 15000, env: { ...process.env, CLI: `${process.execPath} ${cli}` } },
+  );
+  return { status, stdout, stderr };
+}
+
+/** Whether this process may create a network namespace (root, unshare). */
+function canUnshare(): boolean {
+  try {
+    execFileSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+// CI runs as root and can; elsewhere creating a namespace may be forbidden.
+const namespaceTest = canUnshare() ? test : test.skip;
+
+const procFiles = ['time', 'intvl', 'probes'].map((name) => `/proc/sys/net/ipv4/tcp_keepalive_${name}`);
+const catDefaults = `cat ${procFiles.join(' ')}`;
+
+describe('help', () => {
+  test('tcp-keepalive --help and help: the commands, durations and exit codes', () => {
+    const help = run(['--help']);
+    expect(help).toMatchObject({ status: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage: tcp-keepalive <command>/);
+    for (const command of ['show', 'sysctl']) expect(help.stdout).toContain(`\n  ${command} `);
+    for (const code of [0, 1, 2]) expect(help.stdout).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
+    expect(run(['help'])).toEqual(help);
+    expect(run(['-h'])).toEqual(help);
+  });
+
+  test.each(['show', 'sysctl'])('%s: --help, -h and "help COMMAND" print the same usage', (command) => {
+    const help = run([command, '--help']);
+    expect(help).toMatchObject({ status: 0, stderr: '' });
+    expect(help.stdout).toMatch(new RegExp(`^Usage: tcp-keepalive ${command}`));
+    expect(help.stdout).toMatch(/Exit codes/);
+    expect(run([command, '-h'])).toEqual(help);
+    expect(run(['help', command])).toEqual(help);
+    // Help wins over arguments that would be refused.
+    expect(run([command, '--bogus', 'x', '--help'])).toEqual(help);
+  });
+
+  test('--version prints the package version', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+    expect(run(['--version'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+  });
+});
+
+describe('bad arguments: exit 2 with one line on stderr naming the argument', () => {
+  test.each([
+    [[], /^tcp-keepalive: missing command \(expected show, sysctl or help/],
+    [['frobnicate'], /^tcp-keepalive: unknown command 'frobnicate'/],
+    [['--frobnicate'], /^tcp-keepalive: unknown option --frobnicate/],
+    [['help', 'frobnicate'], /^tcp-keepalive: unknown command 'frobnicate'/],
+    [['show', '--verbose'], /^tcp-keepalive show: unknown option --verbose \(allowed: --json, --help\)$/],
+    [['show', '--json=yes'], /^tcp-keepalive show: --json takes no value$/],
+    [['show', 'extra'], /^tcp-keepalive show: unexpected argument 'extra'$/],
+    [['sysctl'], /^tcp-keepalive sysctl: give at least one of --idle, --interval, --count$/],
+    [['sysctl', '--idle'], /^tcp-keepalive sysctl: --idle needs a value/],
+    [['sysctl', '--idle', 'soon'], /^tcp-keepalive sysctl: --idle must be a duration \(such as 30s, .*\), got 'soon'$/],
+    [['sysctl', '--idle', '-5'], /^tcp-keepalive sysctl: --idle needs a value/],
+    [['sysctl', '--idle', '1.5s'], /^tcp-keepalive sysctl: --idle must be whole seconds, as sysctls hold them, got '1.5s'$/],
+    [['sysctl', '--interval', '0'], /^tcp-keepalive sysctl: --interval must be a duration above 0 and at most 32767s \(9h6m7s\), got '0'$/],
+    [['sysctl', '--interval', '32768s'], /^tcp-keepalive sysctl: --interval must be .* at most 32767s .*, got '32768s'$/],
+    [['sysctl', '--count', '0'], /^tcp-keepalive sysctl: --count must be an integer from 1 to 127, got '0'$/],
+    [['sysctl', '--count', '128'], /^tcp-keepalive sysctl: --count must be an integer from 1 to 127, got '128'$/],
+    [['sysctl', '--count', 'many'], /^tcp-keepalive sysctl: --count must be an integer from 1 to 127, got 'many'$/],
+    [['sysctl', '--count', '3', '--user-timeout', '5s'], /^tcp-keepalive sysctl: unknown option --user-timeout/],
+  ])('%j', (args, message) => {
+    const result = run(args as string[]);
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.endsWith('\n')).toBe(true);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr.trimEnd()).toMatch(message);
+  });
+});
+
+describe('show', () => {
+  test("prints this system's defaults from /proc and the detection time they imply", () => {
+    const system = systemDefaults();
+    const result = run(['show']);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const s = (ms: number): string => `${ms / 1000}s`;
+    expect(result.stdout).toMatch(new RegExp(`^  idle +${s(system.idle)} .*net\\.ipv4\\.tcp_keepalive_time`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^  interval +${s(system.interval)} .*net\\.ipv4\\.tcp_keepalive_intvl`, 'm'));
+    expect(result.stdout).toMatch(new RegExp(`^  count +${system.count} .*net\\.ipv4\\.tcp_keepalive_probes`, 'm'));
+    const total = formatDuration(system.idle + system.interval * system.count);
+    expect(result.stdout).toContain(`${s(system.idle)} + ${system.count} × ${s(system.interval)} = ${total}`);
+  });
+
+  test('--json: the defaults and detection time in milliseconds', () => {
+    const system = systemDefaults();
+    const result = run(['show', '--json']);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ ...system, detectionTime: system.idle + system.interval * system.count });
+  });
+
+  namespaceTest("reads the caller's network namespace", () => {
+    const result = inNamespace(
+      `echo 30 > ${procFiles[0]} && echo 4 > ${procFiles[1]} && echo 5 > ${procFiles[2]} && $CLI show && $CLI show --json`,
+    );
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^  idle +30s /m);
+    expect(result.stdout).toContain('30s + 5 × 4s = 50s');
+    expect(result.stdout).toContain('{"idle":30000,"interval":4000,"count":5,"detectionTime":50000}');
+  });
+});
+
+describe('sysctl', () => {
+  /** The non-comment lines of a sysctl.d file. */
+  const settingLines = (text: string): string[] => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+
+  test('prints a sysctl.d file: where it goes, how to load it, the detection time, the settings', () => {
+    const result = run(['sysctl', '--idle', '60s', '--interval', '10s', '--count', '5']);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(settingLines(result.stdout)).toEqual([
+      'net.ipv4.tcp_keepalive_time = 60',
+      'net.ipv4.tcp_keepalive_intvl = 10',
+      'net.ipv4.tcp_keepalive_probes = 5',
+    ]);
+    const comments = result.stdout.split('\n').filter((line) => line.startsWith('#')).join(' ');
+    expect(comments).toContain('/etc/sysctl.d/60-tcp-keepalive.conf');
+    expect(comments).toContain('sysctl --system');
+    expect(comments).toContain('60s + 5 × 10s = 1m50s');
+    for (const line of result.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+
+  test('takes any duration form, and prints only the settings given', () => {
+    expect(settingLines(run(['sysctl', '--idle', '2m', '--interval', '1m30s']).stdout)).toEqual([
+      'net.ipv4.tcp_keepalive_time = 120',
+      'net.ipv4.tcp_keepalive_intvl = 90',
+    ]);
+    const system = systemDefaults();
+    const countOnly = run(['sysctl', '--count', '4']);
+    expect(settingLines(countOnly.stdout)).toEqual(['net.ipv4.tcp_keepalive_probes = 4']);
+    // The rest comes from this system's current values.
+    const total = formatDuration(system.idle + 4 * system.interval);
+    expect(countOnly.stdout).toContain(`${system.idle / 1000}s + 4 × ${system.interval / 1000}s = ${total}`);
+  });
+
+  namespaceTest('the file loads with sysctl -p (in a fresh network namespace)', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-cli-')), '60-tcp-keepalive.conf');
+    try {
+      fs.writeFileSync(file, run(['sysctl', '--idle', '45s', '--interval', '3s', '--count', '7']).stdout);
+      const result = inNamespace(`sysctl -q -p ${file} && ${catDefaults}`);
+      expect(result).toMatchObject({ status: 0, stderr: '' });
+      expect(result.stdout.split('\n')).toEqual(['45', '3', '7', '']);
+    } finally {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+
+  namespaceTest('--apply writes /proc/sys of its network namespace and reports old and new values', () => {
+    const before = systemDefaults();
+    // A fresh namespace starts with the kernel's values, whatever the host has.
+    const fresh = inNamespace(catDefaults).stdout.trim().split('\n');
+    const result = inNamespace(`$CLI sysctl --idle 1m --interval 10 --count 5 --apply && ${catDefaults}`);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  net\\.ipv4\\.tcp_keepalive_time +${fresh[0]} +→ +60$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  net\\.ipv4\\.tcp_keepalive_intvl +${fresh[1]} +→ +10$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  net\\.ipv4\\.tcp_keepalive_probes +${fresh[2]} +→ +5$`)));
+    expect(result.stdout).toContain('now noticed after 60s + 5 × 10s = 1m50s');
+    // What the namespace holds afterwards, read by cat in that same namespace.
+    expect(lines.slice(-3)).toEqual(['60', '10', '5']);
+    // The host was never touched.
+    expect(systemDefaults()).toEqual(before);
+  });
+
+  namespaceTest('--apply changes only the settings given', () => {
+    const fresh = inNamespace(catDefaults).stdout.trim().split('\n');
+    const result = inNamespace(`$CLI sysctl --count 3 --apply && ${catDefaults}`);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.stdout).not.toContain('tcp_keepalive_time');
+    expect(result.stdout.trim().split('\n').slice(-3)).toEqual([fresh[0], fresh[1], '3']);
+  });
+
+  namespaceTest('--apply without root: exit 1, one line, nothing changed', () => {
+    const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+    const result = inNamespace(`$CLI sysctl --idle 1m --count 5 --apply; echo "exit $?"; ${catDefaults}`, asNobody);
+    const fresh = inNamespace(catDefaults).stdout.trim().split('\n');
+    expect(result.stderr).toBe(
+      'tcp-keepalive sysctl: permission denied writing /proc/sys/net/ipv4/tcp_keepalive_time: --apply must run as root\n',
+    );
+    expect(result.stdout.trim().split('\n')).toEqual(['exit 1', ...fresh]);
+  });
+});
