@@ -1,11 +1,16 @@
 // The tcp-keepalive command as a user runs it: the built dist/cli.js spawned as
 // a process, its output and exit code checked against the kernel's own view.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
+import { once } from 'node:events';
 import { formatDuration } from '../src/duration';
-import { systemDefaults } from './helpers/loopback';
+import { localhostCertificate } from './helpers/certificate';
+import { listen, systemDefaults } from './helpers/loopback';
+import { ssConnection } from './helpers/ss';
 
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -53,13 +58,13 @@ describe('help', () => {
     const help = run(['--help']);
     expect(help).toMatchObject({ status: 0, stderr: '' });
     expect(help.stdout).toMatch(/^Usage: tcp-keepalive <command>/);
-    for (const command of ['show', 'sysctl']) expect(help.stdout).toContain(`\n  ${command} `);
-    for (const code of [0, 1, 2]) expect(help.stdout).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
+    for (const command of ['show', 'sysctl', 'check HOST:PORT']) expect(help.stdout).toContain(`\n  ${command} `);
+    for (const code of [0, 1, 2, 3, 4]) expect(help.stdout).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
     expect(run(['help'])).toEqual(help);
     expect(run(['-h'])).toEqual(help);
   });
 
-  test.each(['show', 'sysctl'])('%s: --help, -h and "help COMMAND" print the same usage', (command) => {
+  test.each(['show', 'sysctl', 'check'])('%s: --help, -h and "help COMMAND" print the same usage', (command) => {
     const help = run([command, '--help']);
     expect(help).toMatchObject({ status: 0, stderr: '' });
     expect(help.stdout).toMatch(new RegExp(`^Usage: tcp-keepalive ${command}`));
@@ -78,7 +83,7 @@ describe('help', () => {
 
 describe('bad arguments: exit 2 with one line on stderr naming the argument', () => {
   test.each([
-    [[], /^tcp-keepalive: missing command \(expected show, sysctl or help/],
+    [[], /^tcp-keepalive: missing command \(expected show, sysctl, check or help/],
     [['frobnicate'], /^tcp-keepalive: unknown command 'frobnicate'/],
     [['--frobnicate'], /^tcp-keepalive: unknown option --frobnicate/],
     [['help', 'frobnicate'], /^tcp-keepalive: unknown command 'frobnicate'/],
@@ -96,6 +101,20 @@ describe('bad arguments: exit 2 with one line on stderr naming the argument', ()
     [['sysctl', '--count', '128'], /^tcp-keepalive sysctl: --count must be an integer from 1 to 127, got '128'$/],
     [['sysctl', '--count', 'many'], /^tcp-keepalive sysctl: --count must be an integer from 1 to 127, got 'many'$/],
     [['sysctl', '--count', '3', '--user-timeout', '5s'], /^tcp-keepalive sysctl: unknown option --user-timeout/],
+    [['check'], /^tcp-keepalive check: missing HOST:PORT/],
+    [['check', 'localhost'], /^tcp-keepalive check: HOST:PORT expected .*, got 'localhost'$/],
+    [['check', 'localhost:0'], /^tcp-keepalive check: the port must be an integer from 1 to 65535, got '0' in 'localhost:0'$/],
+    [['check', 'localhost:65536'], /^tcp-keepalive check: the port must be .*, got '65536'/],
+    [['check', 'localhost:http'], /^tcp-keepalive check: the port must be .*, got 'http'/],
+    [['check', '::1:443'], /^tcp-keepalive check: put an IPv6 address in brackets, such as \[::1\]:443, got '::1:443'$/],
+    [['check', '[localhost]:443'], /^tcp-keepalive check: '\[localhost\]' is not an IPv6 address/],
+    [['check', '127.0.0.1:9', '127.0.0.1:10'], /^tcp-keepalive check: unexpected argument '127.0.0.1:10'/],
+    [['check', '127.0.0.1:9', '--count', '1000'], /^tcp-keepalive check: --count must be an integer from 1 to 127, got '1000'$/],
+    [['check', '127.0.0.1:9', '--idle', '0s'], /^tcp-keepalive check: --idle must be a duration above 0/],
+    [['check', '127.0.0.1:9', '--user-timeout', '1.5ms'], /^tcp-keepalive check: --user-timeout must be whole milliseconds from 0 \(off\) to /],
+    [['check', '127.0.0.1:9', '--every', '0'], /^tcp-keepalive check: --every must be a duration from 10ms to /],
+    [['check', '127.0.0.1:9', '--insecure'], /^tcp-keepalive check: --insecure applies only with --tls$/],
+    [['check', '127.0.0.1:9', '--tls=yes'], /^tcp-keepalive check: --tls takes no value$/],
   ])('%j', (args, message) => {
     const result = run(args as string[]);
     expect(result.status).toBe(2);
@@ -214,5 +233,191 @@ describe('sysctl', () => {
       'tcp-keepalive sysctl: permission denied writing /proc/sys/net/ipv4/tcp_keepalive_time: --apply must run as root\n',
     );
     expect(result.stdout.trim().split('\n')).toEqual(['exit 1', ...fresh]);
+  });
+});
+
+describe('check', () => {
+  const children = new Set<ChildProcess>();
+  const servers = new Set<net.Server>();
+
+  afterEach(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    children.clear();
+    await Promise.all([...servers].map((server) => new Promise((resolve) => server.close(resolve))));
+    servers.clear();
+  });
+
+  /** A loopback server whose connections are handed to `onConnection`, closed after the test. */
+  async function server(onConnection: (socket: net.Socket) => void = () => {}, host = '127.0.0.1'): Promise<number> {
+    const made = net.createServer((socket) => {
+      socket.on('error', () => {});
+      onConnection(socket);
+    });
+    made.on('connection', (socket) => made.once('close', () => socket.destroy()));
+    servers.add(made);
+    return listen(made, host);
+  }
+
+  interface Running {
+    child: ChildProcess;
+    output: () => string;
+    /** Resolves with the first match of `pattern` in stdout; rejects after `ms`. */
+    waitFor: (pattern: RegExp, ms?: number) => Promise<RegExpMatchArray>;
+    exit: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  }
+
+  function start(args: string[], env: NodeJS.ProcessEnv = process.env): Running {
+    const child = spawn(process.execPath, [cli, 'check', ...args], { env });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exit = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+    const waitFor = (pattern: RegExp, ms = 10000): Promise<RegExpMatchArray> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no ${pattern} within ${ms} ms; stdout: ${stdout}; stderr: ${stderr}`));
+        }, ms);
+        const once = new RegExp(pattern.source, pattern.flags.replace('g', ''));
+        const look = (): void => {
+          const match = once.exec(stdout);
+          if (!match) return;
+          cleanup();
+          resolve(match);
+        };
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          child.stdout.off('data', look);
+        };
+        child.stdout.on('data', look);
+        void exit.then(() => setImmediate(look));
+        look();
+      });
+    return { child, output: () => stdout, waitFor, exit };
+  }
+
+  const statusLine = /^  \S+ +ESTABLISHED +\d+(\/\d+)? +\S+ +\d+ B +\d+$/gm;
+
+  test('prints the values the kernel holds, watches, and exits 0 with a summary on Ctrl-C', async () => {
+    const accepted: net.Socket[] = [];
+    const port = await server((socket) => accepted.push(socket));
+    const running = start([`127.0.0.1:${port}`, '--idle', '1500ms', '--interval', '1s', '--count', '3', '--every', '100ms']);
+    const [, localPort] = await running.waitFor(/^Connected to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:(\d+)\.$/m);
+    await running.waitFor(/(?:^  \S+ +ESTABLISHED .*\n){3}/m);
+    const out = running.output();
+    expect(out).toMatch(/^  keepalive +on$/m);
+    expect(out).toMatch(/^  idle +2s +\(--idle 1500ms, rounded up to whole seconds\)$/m);
+    expect(out).toMatch(/^  interval +1s +\(--interval 1s\)$/m);
+    expect(out).toMatch(/^  count +3 +\(--count 3\)$/m);
+    expect(out).toMatch(/^  user timeout +0 \(off\) +\(system default\)$/m);
+    expect(out).toContain('An idle dead peer is noticed after 2s + 3 × 1s = 5s.');
+    expect(out.match(statusLine)?.length).toBeGreaterThanOrEqual(3);
+    // The kernel's view of the same connection: the server accepted it, and its keepalive timer runs.
+    expect(accepted.map((socket) => socket.remotePort)).toEqual([Number(localPort)]);
+    expect(ssConnection(Number(localPort), port)?.timer?.name).toBe('keepalive');
+
+    running.child.kill('SIGINT');
+    const { code, stdout, stderr } = await running.exit;
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^Stopped \(SIGINT\) after \S+: ESTABLISHED, peer last heard from \S+ ago, most unanswered probes 0\/3, 0 B received\.$/,
+    );
+  });
+
+  test('IPv6 [::1]:PORT with a user timeout; SIGTERM stops it cleanly too', async () => {
+    const port = await server(undefined, '::1');
+    const running = start([`[::1]:${port}`, '--idle', '3s', '--interval', '1s', '--user-timeout', '4s', '--every', '100ms']);
+    await running.waitFor(/^Connected to \[::1\]:\d+ from \[::1\]:\d+\.$/m);
+    await running.waitFor(statusLine);
+    const out = running.output();
+    expect(out).toMatch(/^  user timeout +4s +\(--user-timeout 4s\)$/m);
+    expect(out).toMatch(/^  count +\d+ +\(system default\)$/m);
+    // The kernel stops at the first probe time past the user timeout: 3s + 1 × 1s.
+    expect(out).toContain('An idle dead peer is noticed after 3s + 1 × 1s = 4s (user timeout 4s: count does not apply).');
+    running.child.kill('SIGTERM');
+    const { code, stdout } = await running.exit;
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Stopped \(SIGTERM\) after /m);
+  });
+
+  test('the peer closes the connection: exit 4', async () => {
+    const port = await server((socket) => setTimeout(() => socket.end(), 300));
+    const { code, stdout, stderr } = await start([`127.0.0.1:${port}`, '--every', '100ms']).exit;
+    expect({ code, stderr }).toEqual({ code: 4, stderr: '' });
+    expect(stdout).toMatch(/^  \S+ +ESTABLISHED /m);
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^The peer closed the connection \(FIN\) after \S+\.$/);
+  });
+
+  test('the peer resets the connection: exit 4', async () => {
+    const port = await server((socket) => setTimeout(() => socket.resetAndDestroy(), 300));
+    const { code, stdout, stderr } = await start([`127.0.0.1:${port}`, '--every', '100ms']).exit;
+    expect({ code, stderr }).toEqual({ code: 4, stderr: '' });
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^The peer reset the connection \(ECONNRESET\) after \S+\.$/);
+  });
+
+  test('nothing listening: exit 1 with one line', async () => {
+    const port = await server();
+    await new Promise((resolve) => [...servers][0].close(resolve));
+    servers.clear();
+    const { code, stdout, stderr } = await start([`127.0.0.1:${port}`]).exit;
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+    expect(stderr).toMatch(new RegExp(`^tcp-keepalive check: cannot connect to 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED.*\n$`));
+  });
+
+  namespaceTest('no answer to the SYN: gives up after --connect-timeout, exit 1', () => {
+    const drop = "nft add table inet t && nft add chain inet t in '{ type filter hook input priority 0; }' && nft add rule inet t in tcp dport 9 drop";
+    const result = inNamespace(`ip link set lo up && ${drop} && $CLI check 127.0.0.1:9 --connect-timeout 300ms`);
+    expect(result).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'tcp-keepalive check: no connection to 127.0.0.1:9 after 300ms\n',
+    });
+  });
+
+  describe('--tls', () => {
+    let certFile: string;
+    let port: number;
+    let tlsServer: tls.Server;
+
+    beforeAll(async () => {
+      const { key, cert } = localhostCertificate();
+      certFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-cli-')), 'cert.pem');
+      fs.writeFileSync(certFile, cert);
+      tlsServer = tls.createServer({ key, cert }, (socket) => socket.on('error', () => {}));
+      port = await listen(tlsServer);
+    });
+
+    afterAll(async () => {
+      tlsServer.close();
+      fs.rmSync(path.dirname(certFile), { recursive: true, force: true });
+    });
+
+    test('verifies the certificate; a trusted one connects and is watched', async () => {
+      const running = start([`localhost:${port}`, '--tls', '--idle', '5s', '--every', '100ms'], {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: certFile,
+      });
+      await running.waitFor(statusLine);
+      expect(running.output()).toMatch(/^TLS: TLSv1\.[23], certificate verified\.$/m);
+      expect(running.output()).toMatch(/^  idle +5s +\(--idle 5s\)$/m);
+      running.child.kill('SIGINT');
+      expect((await running.exit).code).toBe(0);
+    });
+
+    test('an untrusted certificate: exit 1, naming --insecure', async () => {
+      const { code, stdout, stderr } = await start([`localhost:${port}`, '--tls']).exit;
+      expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+      expect(stderr).toMatch(/^tcp-keepalive check: cannot connect to localhost:\d+: self[- ]signed certificate \(--insecure skips verification\)\n$/);
+    });
+
+    test('--insecure connects anyway and says the certificate was not verified', async () => {
+      const running = start([`localhost:${port}`, '--tls', '--insecure', '--every', '100ms']);
+      await running.waitFor(statusLine);
+      expect(running.output()).toMatch(/^TLS: TLSv1\.[23], certificate NOT verified: DEPTH_ZERO_SELF_SIGNED_CERT\.$/m);
+      running.child.kill('SIGINT');
+      expect((await running.exit).code).toBe(0);
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Command-line arguments: parseArgs errors as one-line usage errors, and the
-// values the commands take (durations, counts), checked against the
+// values the commands take (durations, counts, HOST:PORT), checked against the
 // same limits as the library's own validation.
+import net from 'node:net';
 import type { ParseArgsConfig } from 'node:util';
 import { binding, NativeOption } from '../binding';
 import { formatDuration, parseDuration } from '../duration';
@@ -90,4 +91,43 @@ export function keepaliveCount(flag: string, text: string): number {
   if (Number.isNaN(count)) throw new UsageError(`${flag} must be ${allowedValues('count')}, got '${text}'`);
   checkWithLibrary(flag, 'count', count, text);
   return count;
+}
+
+/** A duration within [min, max] ms, for settings of the tool itself. */
+export function boundedDuration(flag: string, text: string, min: number, max: number): number {
+  const ms = duration(flag, text);
+  if (ms < min || ms > max) {
+    throw new UsageError(`${flag} must be a duration from ${formatDuration(min)} to ${formatDuration(max)}, got '${text}'`);
+  }
+  return ms;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+const endpointExamples = 'such as db.internal:5432, 192.0.2.7:22 or [::1]:8080';
+
+/** HOST:PORT, with IPv6 addresses in brackets. */
+export function endpoint(text: string | undefined): Endpoint {
+  if (text === undefined) throw new UsageError(`missing HOST:PORT (${endpointExamples})`);
+  const bracketed = /^\[([^\]]*)\]:([^:]*)$/.exec(text);
+  let host: string;
+  let port: string;
+  if (bracketed) {
+    [, host, port] = bracketed;
+    if (!net.isIPv6(host)) throw new UsageError(`'[${host}]' is not an IPv6 address, in '${text}'`);
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon <= 0) throw new UsageError(`HOST:PORT expected (${endpointExamples}), got '${text}'`);
+    host = text.slice(0, colon);
+    port = text.slice(colon + 1);
+    if (host.includes(':')) throw new UsageError(`put an IPv6 address in brackets, such as [::1]:443, got '${text}'`);
+  }
+  const number = /^\d{1,5}$/.test(port) ? Number(port) : NaN;
+  if (!(number >= 1 && number <= 65535)) {
+    throw new UsageError(`the port must be an integer from 1 to 65535, got '${port}' in '${text}'`);
+  }
+  return { host, port: number };
 }

@@ -34,3 +34,8 @@ export function explainDetection(settings: ResolvedSettings): string {
   const probes = Math.round((total - idle) / interval);
   return `${seconds(idle)} + ${probes} × ${seconds(interval)} = ${formatDuration(total)} (user timeout ${formatDuration(userTimeout)}: count does not apply)`;
 }
+
+/** 1536 → "1536 B": exact, as the kernel counts. */
+export function bytes(count: number): string {
+  return `${count} B`;
+}

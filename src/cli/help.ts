@@ -1,23 +1,27 @@
 // Help texts. Kept apart from the commands so that --help works without
 // loading the native addon.
 
-export const commandNames = ['show', 'sysctl'] as const;
+export const commandNames = ['show', 'sysctl', 'check'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 const durations = `Durations: 30s, 2m, 1h, 1h30m, 1.5s, 250ms; a bare number is seconds.`;
 
 const exitCodes = `Exit codes:
-  0  success
-  1  failure: permission denied, unsupported platform, …
-  2  bad arguments (one line on stderr naming the argument)`;
+  0  success (check: stopped with Ctrl-C or SIGTERM)
+  1  failure: cannot connect, permission denied, unsupported platform, …
+  2  bad arguments (one line on stderr naming the argument)
+  3  check: the peer was declared dead (keepalive probes or user timeout ran out)
+  4  check: the peer closed or reset the connection`;
 
 export const mainHelp = `Usage: tcp-keepalive <command> [options]
 
-See the system's TCP keepalive defaults and make new ones persistent.
+See the system's TCP keepalive defaults, make new ones persistent, and watch
+keepalive at work on a real connection.
 
 Commands:
   show             the system-wide defaults and how long they take to notice a dead peer
   sysctl           the sysctl.d lines that make given defaults persistent (--apply: set them now)
+  check HOST:PORT  connect, apply keepalive options, and watch the connection live
   help [COMMAND]   this text, or a command's (same as COMMAND --help)
 
 Options:
@@ -68,4 +72,37 @@ Exit codes: 0 done, 1 --apply failed (not root, read-only /proc/sys, not Linux),
 2 bad arguments.
 `,
 
+  check: `Usage: tcp-keepalive check HOST:PORT [options]
+
+Connects to HOST:PORT (IPv6: [::1]:443), turns keepalive on with the given
+options, prints the values the kernel holds and how long a dead peer would go
+unnoticed, then prints the connection's state every tick: TCP state,
+unanswered probes, time since the peer last acknowledged anything,
+unacknowledged bytes. Runs until the kernel declares the peer dead, the peer
+closes the connection, or you press Ctrl-C. Options left out keep the system
+defaults.
+
+Options:
+  --idle DURATION             idle time before the first probe
+  --interval DURATION         time between unanswered probes
+  --count N                   unanswered probes before the peer is declared dead
+  --user-timeout DURATION     how long sent data may stay unacknowledged (Linux;
+                              0 = system behaviour); on an idle connection it
+                              replaces count
+  --tls                       connect with TLS (certificate verified)
+  --insecure                  with --tls: do not verify the certificate
+  --every DURATION            time between status lines (default 1s)
+  --connect-timeout DURATION  give up connecting after this long (default 30s)
+  -h, --help                  show this help
+
+${durations}
+
+Exit codes:
+  0  stopped with Ctrl-C (SIGINT) or SIGTERM, with a summary
+  1  cannot connect (refused, unreachable, timeout, TLS failure), or interrupted
+     before the connection was established
+  2  bad arguments
+  3  the peer was declared dead: keepalive probes (or the user timeout) ran out
+  4  the peer closed (FIN) or reset (RST) the connection
+`,
 };

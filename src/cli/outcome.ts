@@ -2,12 +2,16 @@
 
 /** Exit codes, documented in `tcp-keepalive --help` and the README. */
 export const ExitCode = {
-  /** Done. */
+  /** Done; for check: stopped with Ctrl-C (SIGINT) or SIGTERM. */
   Ok: 0,
-  /** Could not do it: permission denied, unsupported platform, … */
+  /** Could not do it: cannot connect, permission denied, unsupported platform, … */
   Failure: 1,
   /** Bad arguments: one line on stderr naming the argument. */
   Usage: 2,
+  /** check: the kernel declared the peer dead (keepalive probes or the user timeout ran out). */
+  PeerDead: 3,
+  /** check: the peer closed (FIN) or reset (RST) the connection. */
+  PeerClosed: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
