@@ -1,7 +1,7 @@
 // Command-line arguments: parseArgs errors as one-line usage errors, and the
 // values the commands take (durations, counts, HOST:PORT), checked against the
 // same limits as the library's own validation.
-import net from 'node:net';
+import * as net from 'node:net';
 import type { ParseArgsConfig } from 'node:util';
 import { binding, NativeOption } from '../binding';
 import { formatDuration, parseDuration } from '../duration';

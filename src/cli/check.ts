@@ -1,8 +1,8 @@
 // tcp-keepalive check HOST:PORT: connect, apply keepalive options, print what
 // the kernel holds, then watch the connection until the peer is declared dead,
 // closes, or the user stops.
-import net from 'node:net';
-import tls from 'node:tls';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { detectionTime } from '../defaults';
 import { formatDuration } from '../duration';

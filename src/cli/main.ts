@@ -1,7 +1,7 @@
 // The tcp-keepalive command: picks the command, prints help, and turns what
 // happened into an exit code and, on failure, one line on stderr.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import * as path from 'node:path';
 import { commandHelp, commandNames, mainHelp, type CommandName } from './help';
 import { ExitCode, UsageError } from './outcome';
 

@@ -1,6 +1,6 @@
 // tcp-keepalive sysctl: the sysctl.d lines for new system-wide defaults, and
 // --apply to write them to /proc/sys of the current network namespace.
-import fs from 'node:fs';
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { getSystemDefaults, type SystemDefaults } from '../defaults';
 import { keepaliveCount, keepaliveDuration, parseOrExplain } from './args';
