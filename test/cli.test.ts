@@ -1,6 +1,6 @@
 // The tcp-keepalive command as a user runs it: the built dist/cli.js spawned as
 // a process, its output and exit code checked against the kernel's own view.
-import { execFileSync, spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,10 +8,11 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { formatDuration, parseDuration } from '../src/duration';
-import { createLab, labSupport } from '../src/lab';
+import { createLab } from '../src/lab';
 import { localhostCertificate } from './helpers/certificate';
 import { listen, systemDefaults } from './helpers/loopback';
 import { ssConnection } from './helpers/ss';
+import { labTest, namespaceTest } from './helpers/namespaces';
 
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -38,21 +39,6 @@ function inNamespace(script: string, prefix: string[] = []): Result {
   );
   return { status, stdout, stderr };
 }
-
-/** Whether this process may create a network namespace (root, unshare). */
-function canUnshare(): boolean {
-  try {
-    execFileSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-// CI runs as root and can; elsewhere creating a namespace may be forbidden.
-// Under CI these tests run regardless, so that they fail rather than hide.
-const inCI = process.env.CI === 'true';
-const namespaceTest = canUnshare() || inCI ? test : test.skip;
-const labTest = labSupport().available || inCI ? test : test.skip;
 
 const procFiles = ['time', 'intvl', 'probes'].map((name) => `/proc/sys/net/ipv4/tcp_keepalive_${name}`);
 const catDefaults = `cat ${procFiles.join(' ')}`;

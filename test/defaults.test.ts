@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { detectionTime, enableKeepalive, getKeepalive, getSystemDefaults } from '../src';
 import { closeAll, connectedPair, systemDefaults } from './helpers/loopback';
+import { namespaceTest } from './helpers/namespaces';
 
 afterEach(closeAll);
 
@@ -17,18 +18,7 @@ describe('getSystemDefaults', () => {
     expect(getSystemDefaults()).toEqual(fresh);
   });
 
-  /** Whether this process may create a network namespace (root, unshare). */
-  function canUnshare(): boolean {
-    try {
-      execFileSync('unshare', ['-n', 'true'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  // CI runs as root and can; elsewhere creating a namespace may be forbidden.
-  (canUnshare() ? test : test.skip)("reads the caller's network namespace (values changed only in a new one)", () => {
+  namespaceTest("reads the caller's network namespace (values changed only in a new one)", () => {
     const script =
       'echo 30 > /proc/sys/net/ipv4/tcp_keepalive_time && echo 4 > /proc/sys/net/ipv4/tcp_keepalive_intvl && ' +
       'echo 5 > /proc/sys/net/ipv4/tcp_keepalive_probes && exec "$0" "$1"';

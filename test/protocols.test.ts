@@ -61,39 +61,29 @@ test('TLS made over an existing, still connecting socket', async () => {
   server.close();
 });
 
-test('http: the request socket on the client and the server', async () => {
-  const results: unknown[] = [];
-  const server = http.createServer((request, response) => {
-    results.push(roundTrip(request.socket));
-    response.end('ok');
+describe.each([
+  ['http', false],
+  ['https', true],
+] as const)('%s: the request socket on the client and the server', (_name, secure) => {
+  test('configured while connecting on the client, in the handler on the server', async () => {
+    const { key, cert } = localhostCertificate();
+    const results: unknown[] = [];
+    const handler = (request: http.IncomingMessage, response: http.ServerResponse) => {
+      results.push(roundTrip(request.socket));
+      response.end('ok');
+    };
+    const server = secure ? https.createServer({ key, cert }, handler) : http.createServer(handler);
+    const port = await listen(server);
+    const target = { port, host: '127.0.0.1', agent: false, ca: cert, servername: 'localhost' };
+    const request = secure ? https.get(target) : http.get(target);
+    request.on('socket', (socket) => enableKeepalive(socket, options));
+    const [response] = (await once(request, 'response')) as [http.IncomingMessage];
+    results.push(getKeepalive(response.socket));
+    response.resume();
+    await once(response, 'end');
+    server.close();
+    expect(results).toEqual([expected, expected]);
   });
-  const port = await listen(server);
-  const request = http.get({ port, host: '127.0.0.1', agent: false });
-  request.on('socket', (socket) => enableKeepalive(socket, options));
-  const [response] = (await once(request, 'response')) as [http.IncomingMessage];
-  results.push(getKeepalive(response.socket));
-  response.resume();
-  await once(response, 'end');
-  server.close();
-  expect(results).toEqual([expected, expected]);
-});
-
-test('https: the request socket on the client and the server', async () => {
-  const { key, cert } = localhostCertificate();
-  const results: unknown[] = [];
-  const server = https.createServer({ key, cert }, (request, response) => {
-    results.push(roundTrip(request.socket));
-    response.end('ok');
-  });
-  const port = await listen(server);
-  const request = https.get({ port, host: '127.0.0.1', ca: cert, servername: 'localhost', agent: false });
-  request.on('socket', (socket) => enableKeepalive(socket, options));
-  const [response] = (await once(request, 'response')) as [http.IncomingMessage];
-  results.push(getKeepalive(response.socket));
-  response.resume();
-  await once(response, 'end');
-  server.close();
-  expect(results).toEqual([expected, expected]);
 });
 
 test('http2: the socket of a client session and of a server session', async () => {
