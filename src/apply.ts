@@ -2,6 +2,7 @@
 import type * as net from 'node:net';
 import { binding, decodeFailure, NativeOption, UNCHANGED } from './binding';
 import { systemError } from './errors';
+import { setWithNode } from './fallback';
 import type { KernelValues } from './options';
 import { connectingSocketOf, descriptorOf, holdSettings, recordDisabled, tcpHandleOf, type TcpHandle } from './socket';
 
@@ -22,11 +23,13 @@ export function mergeValues(into: KernelValues, values: KernelValues): void {
 export function throwIfFailed(status: number, syscall: 'setsockopt' | 'getsockopt'): void {
   if (status === 0) return;
   const { errno, option } = decodeFailure(status);
-  throw systemError(errno, syscall, binding.optionNames[option] ?? `option ${option}`);
+  throw systemError(errno, syscall, binding?.optionNames[option] ?? `option ${option}`);
 }
 
 /** One native call: the values, then SO_KEEPALIVE. */
 export function setOnDescriptor(fd: number, values: KernelValues, enable: Enable): void {
+  // Callers reach a descriptor only with the addon (apply and server.ts check).
+  if (binding === null) throw new Error('setOnDescriptor needs the native addon');
   throwIfFailed(binding.set(fd, values[0], values[1], values[2], values[3], enable), 'setsockopt');
 }
 
@@ -42,7 +45,8 @@ export function holdApplied(socket: net.Socket, handle: TcpHandle, values: Kerne
 
 /** Sets the values and SO_KEEPALIVE on a connected socket, then makes Node keep them. */
 export function apply(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
-  setOnDescriptor(descriptorOf(handle), values, enable);
+  if (binding === null) setWithNode(handle, values, enable === ON);
+  else setOnDescriptor(descriptorOf(handle), values, enable);
   holdApplied(socket, handle, values, enable);
 }
 

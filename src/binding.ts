@@ -1,4 +1,4 @@
-// Loads the native addon (a prebuild or build/Release) and types what it exports.
+// Loads the native addon (build/Release or a prebuild), if there is one, and types what it exports.
 import * as path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 
@@ -82,4 +82,25 @@ export function decodeFailure(status: number): { errno: number; option: number }
 
 const packageRoot = path.join(__dirname, '..');
 
-export const binding: NativeBinding = nodeGypBuild(packageRoot) as NativeBinding;
+function load(): { binding: NativeBinding | null; failure: Error | null } {
+  // Node gives no socket descriptor on Windows (a TCP handle's fd is -1), so
+  // an addon there could not reach the socket.
+  if (process.platform === 'win32') {
+    return { binding: null, failure: new Error('Node exposes no socket descriptors on Windows') };
+  }
+  try {
+    return { binding: nodeGypBuild(packageRoot) as NativeBinding, failure: null };
+  } catch (error) {
+    // No prebuild for this platform and no build (scripts ignored, or the build
+    // failed): the package still loads, and fallback.ts does what Node can.
+    return { binding: null, failure: error instanceof Error ? error : new Error(String(error)) };
+  }
+}
+
+const loaded = load();
+
+/** The addon, or null where none could be loaded. */
+export const binding: NativeBinding | null = loaded.binding;
+
+/** Why `binding` is null; null when it loaded. */
+export const bindingFailure: Error | null = loaded.failure;

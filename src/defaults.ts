@@ -1,6 +1,7 @@
 // System-wide defaults, and how long a dead peer goes unnoticed.
 import { binding, decodeFailure, UNCHANGED } from './binding';
 import { featureUnavailable, invalidArgType, systemError } from './errors';
+import { addonMissing } from './fallback';
 import { toKernelValues, type KeepaliveOptions } from './options';
 
 /** The system-wide values for sockets with no per-socket setting, like getKeepalive's. */
@@ -20,6 +21,7 @@ const defaultSources = ['tcp_keepalive_time', 'tcp_keepalive_intvl', 'tcp_keepal
  * of the caller's network namespace; macOS, FreeBSD: net.inet.tcp sysctls).
  */
 export function getSystemDefaults(): SystemDefaults {
+  if (binding === null) throw featureUnavailable('system-wide keepalive defaults', addonMissing);
   const out = new Int32Array(defaultSources.length);
   const status = binding.systemDefaults(out);
   if (status !== 0) {

@@ -3,6 +3,7 @@
 // KEEPALIVE=off), so one environment configures C and Node programs alike;
 // TCP_USER_TIMEOUT (milliseconds) is this library's addition.
 import { binding, NativeOption } from './binding';
+import { fallbackPlatform } from './fallback';
 import { parseDuration } from './duration';
 import type { KeepaliveOptions } from './options';
 
@@ -29,7 +30,10 @@ interface Variable {
   readonly allowed: string;
 }
 
-const maxSeconds = (option: number): number => binding.optionMax[option];
+/** The addon's option table, or without it that of Node's setKeepAlive. */
+const platform = binding ?? fallbackPlatform;
+
+const maxSeconds = (option: number): number => platform.optionMax[option];
 
 const variables: readonly Variable[] = [
   {
@@ -56,8 +60,8 @@ const variables: readonly Variable[] = [
     native: NativeOption.Count,
     parse: (text) => (/^\s*\d+\s*$/.test(text) ? Number(text) : undefined),
     min: 1,
-    max: binding.optionMax[NativeOption.Count],
-    allowed: `a whole number of probes from 1 to ${binding.optionMax[NativeOption.Count]}`,
+    max: platform.optionMax[NativeOption.Count],
+    allowed: `a whole number of probes from 1 to ${platform.optionMax[NativeOption.Count]}`,
   },
   {
     name: 'TCP_USER_TIMEOUT',
@@ -68,8 +72,8 @@ const variables: readonly Variable[] = [
       return ms !== undefined && Number.isInteger(ms) ? ms : undefined;
     },
     min: 0,
-    max: binding.optionMax[NativeOption.UserTimeout],
-    allowed: `whole milliseconds from 0 to ${binding.optionMax[NativeOption.UserTimeout]}, or a duration such as 30s`,
+    max: platform.optionMax[NativeOption.UserTimeout],
+    allowed: `whole milliseconds from 0 to ${platform.optionMax[NativeOption.UserTimeout]}, or a duration such as 30s`,
   },
 ];
 
@@ -92,7 +96,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     if (value === undefined || !(value >= variable.min && value <= variable.max)) {
       throw new EnvironmentError(`${variable.name}=${JSON.stringify(text)} is not valid: use ${variable.allowed}`);
     }
-    if (binding.optionNames[variable.native] === null) {
+    if (platform.optionNames[variable.native] === null) {
       throw new EnvironmentError(`${variable.name} is set, but this platform has no such socket option`);
     }
     options[variable.option] = value;

@@ -63,14 +63,26 @@ export function socketClosed(): NodeError<Error> {
   return withCode(new Error('Socket is closed'), 'ERR_SOCKET_CLOSED');
 }
 
-/** ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, naming what is missing. */
-export function featureUnavailable(feature: string): NodeError<TypeError> {
+/**
+ * ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, naming every missing feature, then
+ * (optionally) why: `The feature TCP_USER_TIMEOUT (options.userTimeout) is unavailable …`
+ */
+export function featureUnavailable(features: string | readonly string[], reason?: string): NodeError<TypeError> {
+  const list = typeof features === 'string' ? [features] : features;
+  const named =
+    list.length === 1
+      ? `feature ${list[0]} is`
+      : `features ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]} are`;
+  const why = reason === undefined ? '' : `. ${reason}`;
   return withCode(
-    new TypeError(
-      `The feature ${feature} is unavailable on the current platform, which is being used to run Node.js`,
-    ),
+    new TypeError(`The ${named} unavailable on the current platform, which is being used to run Node.js${why}`),
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
   );
+}
+
+/** ERR_MISSING_OPTION: `options.idle is required …` */
+export function missingOption(name: string, reason: string): NodeError<TypeError> {
+  return withCode(new TypeError(`${name} is required ${reason}`), 'ERR_MISSING_OPTION');
 }
 
 export interface KeepaliveSystemError extends Error {

@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import type * as http from 'node:http';
 import { binding, NATIVE_OPTION_COUNT } from './binding';
 import { invalidArgType } from './errors';
+import { readUnavailable } from './fallback';
 import { fromKernelValues, toKernelValues, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './options';
 import { configureSocket, OFF, ON, throwIfFailed, untouched, type Enable } from './apply';
 import { configureServer, releaseServer } from './server';
@@ -75,6 +76,7 @@ const readBuffer = new Int32Array(NATIVE_OPTION_COUNT);
  * including system defaults for options never set on it.
  */
 export function getKeepalive(socket: net.Socket): KeepaliveSettings {
+  if (binding === null) throw readUnavailable(socket, 'getKeepalive');
   throwIfFailed(binding.get(connectedDescriptorOf(socket), readBuffer), 'getsockopt');
   return fromKernelValues(readBuffer);
 }

@@ -1,6 +1,7 @@
 // Option validation and unit conversion: milliseconds in, kernel units out.
 import { binding, NativeOption, UNCHANGED, type NativeBinding } from './binding';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { fallbackPlatform, withIdleFirst } from './fallback';
 
 /** What `enableKeepalive` accepts. Every field is optional; an omitted one is left as it is. */
 export interface KeepaliveOptions {
@@ -39,8 +40,11 @@ export type KernelValues = [idle: number, interval: number, count: number, userT
 /** The options a KernelValues entry holds (all but SO_KEEPALIVE). */
 type ValueOption = Exclude<NativeOption, typeof NativeOption.Enable>;
 
-/** What the platform offers: the binding's option table (see NativeBinding). */
-export type PlatformOptions = Pick<NativeBinding, 'optionNames' | 'optionMax'>;
+/**
+ * What the platform offers: the binding's option table (see NativeBinding),
+ * and optionally why the options it lacks are missing (for the error).
+ */
+export type PlatformOptions = Pick<NativeBinding, 'optionNames' | 'optionMax'> & { readonly missingReason?: string };
 
 interface Rule {
   readonly option: ValueOption;
@@ -98,7 +102,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
 /**
  * Makes the validator for one platform's option table. The validator checks
  * `options` completely and returns the kernel values to set, or throws a
- * Node-style error before anything is changed.
+ * Node-style error before anything is changed. Options the platform lacks are
+ * all named in one ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, after the other checks.
  */
 export function createValidator(platform: PlatformOptions): (options: unknown) => KernelValues {
   const rules = {} as Record<KeepaliveOptionName, Rule>;
@@ -115,6 +120,7 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
       throw invalidArgType('options', 'of type object', options);
     }
     const record = options as Record<string, unknown>;
+    const missing: string[] = [];
     for (const key in record) {
       if (!hasOwn.call(record, key)) continue;
       const name = `options.${key}`;
@@ -123,16 +129,21 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
       if (value === undefined) continue;
       const rule = rules[key as KeepaliveOptionName];
       if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+      // A missing option has no limit to check against.
+      if (platform.optionNames[rule.option] === null) {
+        missing.push(`${rule.label} (${name})`);
+        continue;
+      }
       rule.check(name, value);
-      if (platform.optionNames[rule.option] === null) throw featureUnavailable(`${rule.label} (${name})`);
       values[rule.option] = rule.toKernel(value);
     }
+    if (missing.length > 0) throw featureUnavailable(missing, platform.missingReason);
     return values;
   };
 }
 
-/** The validator for this machine's platform. */
-export const toKernelValues = createValidator(binding);
+/** The validator for this machine's platform, or for Node's setKeepAlive where no addon loaded. */
+export const toKernelValues = binding === null ? withIdleFirst(createValidator(fallbackPlatform)) : createValidator(binding);
 
 /** Converts the binding's `get` output (kernel units) to milliseconds. */
 export function fromKernelValues(raw: Int32Array): KeepaliveSettings {

@@ -38,7 +38,7 @@ const servers = new WeakMap<net.Server, ServerSettings>();
  */
 function applyToListener(server: net.Server, values: KernelValues, enable: Enable): boolean {
   const handle = internals(server)._handle;
-  if (!binding.acceptInherits || handle === null) return false;
+  if (!binding?.acceptInherits || handle === null) return false;
   const kind = handle.constructor.name;
   if (kind !== 'TCP') {
     const what = kind === 'Pipe' ? 'a Unix domain socket or named pipe' : `a ${kind} handle`;

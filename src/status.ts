@@ -2,6 +2,7 @@
 import type * as net from 'node:net';
 import { binding, decodeFailure, STATUS_FIELD_COUNT, StatusField, statusReads } from './binding';
 import { featureUnavailable, systemError } from './errors';
+import { readUnavailable } from './fallback';
 import { connectedDescriptorOf } from './socket';
 
 /** What `getKeepaliveStatus` returns: the connection as the kernel sees it now. */
@@ -38,6 +39,7 @@ const raw = new Uint32Array(STATUS_FIELD_COUNT);
  * the TCP state. What `ss -tnoi` shows, for one socket, from inside the program.
  */
 export function getKeepaliveStatus(socket: net.Socket): KeepaliveStatus {
+  if (binding === null) throw readUnavailable(socket, 'getKeepaliveStatus');
   const fd = connectedDescriptorOf(socket);
   if (!binding.statusAvailable) throw featureUnavailable('getKeepaliveStatus (TCP_INFO)');
   const status = binding.status(fd, raw);

@@ -2,7 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { binding, decodeFailure, NativeOption } from '../src/binding';
+import { decodeFailure, NativeOption } from '../src/binding';
+import { binding } from './helpers/native';
 import { closeAll, connectedPair, fdOf } from './helpers/loopback';
 
 afterEach(closeAll);

@@ -7,7 +7,7 @@ import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { enableKeepalive, disableKeepalive, getKeepalive } from '../src';
 import { createValidator } from '../src/options';
-import { binding } from '../src/binding';
+import { binding } from './helpers/native';
 import { closeAll, connectedPair } from './helpers/loopback';
 
 afterEach(closeAll);
@@ -246,6 +246,28 @@ describe('options the platform lacks → ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', (
           'The feature TCP_USER_TIMEOUT (options.userTimeout) is unavailable on the current platform, which is being used to run Node.js',
       }),
     );
+  });
+
+  test('every option the platform lacks is named, with the reason the platform gives', () => {
+    const without = createValidator({
+      optionNames: ['TCP_KEEPIDLE', null, null, null, 'SO_KEEPALIVE'],
+      // A platform reports no limit for an option it lacks (0): the value is not range-checked.
+      optionMax: [32767, 0, 0, 0, 1],
+      missingReason: 'Only idle here',
+    });
+    expect(() => without({ idle: 1000, count: 3, userTimeout: 5000, interval: 2000 })).toThrow(
+      expect.objectContaining({
+        name: 'TypeError',
+        code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+        message:
+          'The features TCP_KEEPCNT (options.count), TCP_USER_TIMEOUT (options.userTimeout) and TCP_KEEPINTVL (options.interval) ' +
+          'are unavailable on the current platform, which is being used to run Node.js. Only idle here',
+      }),
+    );
+    // Bad values of the options it has, and non-numbers anywhere, are reported first.
+    expect(() => without({ userTimeout: 5000, idle: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => without({ count: '3' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(without({ idle: 1000 })).toEqual([1, -1, -1, -1]);
   });
 
   test('the other options still convert', () => {
