@@ -1,0 +1,68 @@
+// Packs the package as it would be published: `npm pack` (prepack builds the
+// prebuild, prepare compiles TypeScript) in a copy of the working tree, so the
+// build/ and dist/ of the tree under test are never touched and nothing stale
+// in them can slip into the tarball.
+//
+//   node test/helpers/pack.js DIR   → writes DIR/<name>-<version>.tgz and
+//                                      DIR/<name>-<version>.json (npm's report)
+//                                      and prints the tarball's path
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', '..');
+
+/** Where npm's own CLI is: the one running this script's npm, else the one on PATH. */
+function npmCli() {
+  const fromNpm = process.env.npm_execpath;
+  if (fromNpm && /npm-cli\.js$/.test(fromNpm)) return fromNpm;
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'npm');
+    if (fs.existsSync(candidate)) return fs.realpathSync(candidate);
+  }
+  throw new Error('npm not found');
+}
+
+/** Packs into `destination`; returns { tarball, report } with npm pack's JSON report. */
+function pack(destination) {
+  fs.mkdirSync(destination, { recursive: true });
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-pack-'));
+  try {
+    // Tracked and new files, without what .gitignore leaves out (node_modules, build, dist, prebuilds).
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .split('\0')
+      .filter((file) => file !== '' && fs.existsSync(path.join(root, file)));
+    for (const file of files) {
+      fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
+      fs.copyFileSync(path.join(root, file), path.join(copy, file));
+    }
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+    const out = execFileSync(process.execPath, [npmCli(), 'pack', '--json', '--pack-destination', destination], {
+      cwd: copy,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    // The scripts' output comes first on stdout; npm's JSON report is last.
+    const report = JSON.parse(out.slice(out.lastIndexOf('\n[\n') + 1))[0];
+    const tarball = path.join(destination, report.filename);
+    fs.writeFileSync(tarball.replace(/\.tgz$/, '.json'), JSON.stringify(report, null, 2) + '\n');
+    return { tarball, report };
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}
+
+module.exports = { pack, npmCli };
+
+if (require.main === module) {
+  const destination = process.argv[2];
+  if (!destination) {
+    console.error('usage: node test/helpers/pack.js DIR');
+    process.exit(2);
+  }
+  console.log(pack(path.resolve(destination)).tarball);
+}
