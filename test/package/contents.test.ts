@@ -1,0 +1,94 @@
+// What the tarball holds (npm pack's own report, checked against the archive),
+// its size, and the exports map and types as publint and arethetypeswrong see
+// them. Independent of the Node version: CI runs this file once.
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot, run, tarball, userEnv } from './project';
+
+interface PackReport {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  entryCount: number;
+  files: { path: string; size: number }[];
+}
+
+const report = (): PackReport => JSON.parse(fs.readFileSync(tarball().replace(/\.tgz$/, '.json'), 'utf8')) as PackReport;
+
+/** What users need: the compiled library, the sources and build files to compile the addon, the prebuild, the docs. */
+function expectedFiles(): string[] {
+  const compiled = fs
+    .readdirSync(path.join(repoRoot, 'src'))
+    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
+    .flatMap((file) => [`dist/${file.replace(/\.ts$/, '.js')}`, `dist/${file.replace(/\.ts$/, '.d.ts')}`]);
+  const native = fs.readdirSync(path.join(repoRoot, 'native')).map((file) => `native/${file}`);
+  return [
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'binding.gyp',
+    'CMakeLists.txt',
+    ...native,
+    ...compiled,
+    'prebuilds/linux-x64/tcp-keepalive.glibc.node',
+  ].sort();
+}
+
+test('the tarball holds exactly what users need, as npm reported it', () => {
+  const { files, entryCount } = report();
+  const listed = files.map((file) => file.path).sort();
+  expect(listed).toEqual(expectedFiles());
+  expect(entryCount).toBe(listed.length);
+  // The archive itself: every entry under package/, the same list.
+  const archive = run('tar', ['-tzf', tarball()], repoRoot, userEnv());
+  expect(archive.status).toBe(0);
+  const entries = archive.stdout.trim().split('\n').sort();
+  expect(entries).toEqual(listed.map((file) => `package/${file}`));
+});
+
+test('its size stays small: the prebuild is stripped, no maps, tests or sources of the JS', () => {
+  const { size, unpackedSize, files } = report();
+  const prebuild = files.find((file) => file.path.startsWith('prebuilds/'));
+  // Measured at 53 kB packed, 155 kB unpacked, 80 kB for the prebuild.
+  expect(size).toBeLessThan(100 * 1024);
+  expect(unpackedSize).toBeLessThan(250 * 1024);
+  expect(prebuild?.size).toBeLessThan(150 * 1024);
+  // Stripped: no symbol table, only the dynamic symbols Node needs.
+  const extracted = fs.mkdtempSync(path.join(path.dirname(tarball()), 'extract-'));
+  try {
+    expect(run('tar', ['-xzf', tarball(), '-C', extracted], repoRoot, userEnv()).status).toBe(0);
+    const sections = run('readelf', ['-S', '--wide', path.join(extracted, 'package', prebuild?.path ?? '')], repoRoot, userEnv());
+    expect(sections.status).toBe(0);
+    expect(sections.stdout).toContain('.dynsym');
+    expect(sections.stdout).not.toContain('.symtab');
+    expect(sections.stdout).not.toContain('.debug_info');
+  } finally {
+    fs.rmSync(extracted, { recursive: true, force: true });
+  }
+});
+
+test('publint finds nothing to report, not even a suggestion', () => {
+  const script = [
+    "import fs from 'node:fs';",
+    "import { publint } from 'publint';",
+    'const bytes = fs.readFileSync(process.argv[1]);',
+    'const tarball = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);',
+    "const { messages } = await publint({ pack: { tarball }, level: 'suggestion', strict: true });",
+    'process.stdout.write(JSON.stringify(messages));',
+  ].join('\n');
+  const result = run(process.execPath, ['--input-type=module', '-e', script, tarball()], repoRoot, userEnv());
+  expect(result.stderr).toBe('');
+  expect(JSON.parse(result.stdout)).toEqual([]);
+});
+
+test('arethetypeswrong finds no problem in any module resolution (node10, node16 CJS and ESM, bundler)', () => {
+  const attw = path.join(repoRoot, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+  const result = run(process.execPath, [attw, tarball(), '--format', 'json', '--no-definitely-typed'], repoRoot, userEnv());
+  const { analysis } = JSON.parse(result.stdout) as {
+    analysis: { problems: unknown[]; entrypoints: Record<string, { resolutions: Record<string, unknown> }> };
+  };
+  expect(Object.keys(analysis.entrypoints)).toContain('.');
+  expect(Object.keys(analysis.entrypoints['.'].resolutions).sort()).toEqual(['bundler', 'node10', 'node16-cjs', 'node16-esm']);
+  expect(analysis.problems).toEqual([]);
+  expect(result.status).toBe(0);
+});
