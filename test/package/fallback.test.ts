@@ -24,7 +24,15 @@ interface Steps extends Record<string, Outcome> {}
 
 let intact: Project;
 let bare: Project;
-let steps: Steps & { exports: string[]; intactExports: string[]; mappedAddons: string[]; esmImport: string; defaults: number[] };
+let steps: Steps & {
+  exports: string[];
+  intactExports: string[];
+  mappedAddons: string[];
+  esmImport: string;
+  labExports: string[];
+  defaults: number[];
+};
+let preloaded: Outcome;
 
 beforeAll(() => {
   intact = createProject('intact');
@@ -42,6 +50,14 @@ beforeAll(() => {
   const run = node(['fallback.cjs', intact.dir], bare.dir, userEnv({ PATH: bare.nodeOnlyPath }));
   if (run.status !== 0) throw new Error(`fallback.cjs failed (${run.status ?? run.signal}):\n${run.stderr}`);
   steps = JSON.parse(run.stdout);
+  // The preload, configured from the environment as for an unmodified program.
+  const preload = node(
+    ['--require', 'tcp-keepalive/register', 'fallback.cjs', intact.dir, 'connect'],
+    bare.dir,
+    userEnv({ PATH: bare.nodeOnlyPath, KEEPIDLE: '12' }),
+  );
+  if (preload.status !== 0) throw new Error(`fallback.cjs under the preload failed (${preload.status ?? preload.signal}):\n${preload.stderr}`);
+  preloaded = JSON.parse(preload.stdout);
 });
 
 afterAll(() => {
@@ -74,6 +90,7 @@ test('the package loads without any addon, from CommonJS and ESM, with its whole
   expect(steps.mappedAddons).toEqual([]);
   expect(steps.exports).toEqual(steps.intactExports);
   expect(steps.esmImport).toBe('function');
+  expect(steps.labExports).toEqual(expect.arrayContaining(['createLab']));
 });
 
 test("enableKeepalive() with no options turns SO_KEEPALIVE on and leaves the system's values", () => {
@@ -131,6 +148,12 @@ test('every option that cannot be honoured is named, and only those; the socket 
   });
 });
 
+test("a server's accepted connections, an agent's sockets and the preload's are configured through Node too", () => {
+  expect(steps.serverAccepted).toEqual({ kernel: [11, 1, 10, 0, 1] });
+  expect(steps.agentSocket).toEqual({ kernel: [13, 1, 10, 0, 1] });
+  expect(preloaded).toEqual({ kernel: [12, 1, 10, 0, 1] });
+});
+
 test("the settings hold through Node's own setKeepAlive calls (as http.Agent makes them)", () => {
   expect(steps.nodeSetKeepAlive).toEqual({ kernel: steps.idleOnly.kernel });
 });
@@ -154,6 +177,16 @@ test('disableKeepalive turns it off and enableKeepalive() on again, values kept'
   const [idle, interval, count] = steps.idleOnly.kernel as number[];
   expect(steps.disable).toEqual({ kernel: [idle, interval, count, 0, 0] });
   expect(steps.enableAgain).toEqual({ kernel: [idle, interval, count, 0, 1] });
+});
+
+test('getSystemDefaults throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: the addon reads them', () => {
+  expect(steps.systemDefaults.threw).toEqual({
+    name: 'TypeError',
+    code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    message: expect.stringMatching(
+      /^The feature system-wide keepalive defaults is unavailable on the current platform, which is being used to run Node\.js\. tcp-keepalive's native addon is not loaded \(No native build was found for .*\)$/,
+    ),
+  });
 });
 
 test.each(['getKeepalive', 'getKeepaliveStatus'])('%s throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM with the loader error as cause', (name) => {
