@@ -12,9 +12,9 @@ import type { KernelValues, PlatformOptions } from './options';
 
 /**
  * Whether Node's setKeepAlive takes interval and count. Node 20 and 22 declare
- * `setKeepAlive(enable, initialDelay)`; Node 24 and 26 declare
- * `setKeepAlive(enable, initialDelay, interval, count)` and pass both on to the
- * handle, whose (native) method reports no arity of its own.
+ * `setKeepAlive(enable, initialDelay)`; Node 24 (from 24.19) and 26 (from
+ * 26.4) declare `setKeepAlive(enable, initialDelay, interval, count)` and pass
+ * both on to the handle, whose (native) method reports no arity of its own.
  */
 export const nodeSetsIntervalAndCount = net.Socket.prototype.setKeepAlive.length >= 4;
 
