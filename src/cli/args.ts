@@ -4,6 +4,7 @@
 import * as net from 'node:net';
 import type { ParseArgsConfig } from 'node:util';
 import { binding, NativeOption } from '../binding';
+import { fallbackPlatform } from '../fallback';
 import { formatDuration, parseDuration } from '../duration';
 import { toKernelValues, type KeepaliveOptionName } from '../options';
 import { UsageError } from './outcome';
@@ -51,18 +52,21 @@ export function duration(flag: string, text: string): number {
   return ms;
 }
 
+/** The addon's option table, or without it that of Node's setKeepAlive. */
+const platform = binding ?? fallbackPlatform;
+
 /** What the library accepts for each option, in words, from the platform's limits. */
 function allowedValues(option: KeepaliveOptionName): string {
   switch (option) {
     case 'idle':
     case 'interval': {
-      const maxSeconds = binding.optionMax[option === 'idle' ? NativeOption.Idle : NativeOption.Interval];
+      const maxSeconds = platform.optionMax[option === 'idle' ? NativeOption.Idle : NativeOption.Interval];
       return `a duration above 0 and at most ${maxSeconds}s (${formatDuration(maxSeconds * 1000)})`;
     }
     case 'count':
-      return `an integer from 1 to ${binding.optionMax[NativeOption.Count]}`;
+      return `an integer from 1 to ${platform.optionMax[NativeOption.Count]}`;
     case 'userTimeout':
-      return `whole milliseconds from 0 (off) to ${formatDuration(binding.optionMax[NativeOption.UserTimeout])}`;
+      return `whole milliseconds from 0 (off) to ${formatDuration(platform.optionMax[NativeOption.UserTimeout])}`;
   }
 }
 
