@@ -5,12 +5,14 @@
 import { binding, NativeOption } from './binding';
 import { fallbackPlatform } from './fallback';
 import { parseDuration } from './duration';
-import type { KeepaliveOptions } from './options';
+import { toKernelValues, type KeepaliveOptions, type KernelValues } from './options';
 
 export interface EnvironmentSettings {
   /** false for KEEPALIVE=off: every socket gets SO_KEEPALIVE off. */
   enabled: boolean;
   options: KeepaliveOptions;
+  /** `options` validated and in the kernel's units, ready for the binding. */
+  values: KernelValues;
 }
 
 /** A variable that cannot be used: the message names it and says what is allowed. */
@@ -101,5 +103,14 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     }
     options[variable.option] = value;
   }
-  return { enabled, options };
+  let values: KernelValues;
+  try {
+    // Each value is in range; this catches what only the combination can break
+    // (without the addon, interval and count need idle).
+    values = toKernelValues(options);
+  } catch (error) {
+    const names = variables.filter((variable) => options[variable.option] !== undefined).map((variable) => variable.name);
+    throw new EnvironmentError(`${names.join(', ')} cannot be used here: ${(error as Error).message}`);
+  }
+  return { enabled, options, values };
 }

@@ -12,7 +12,6 @@
 import * as net from 'node:net';
 import { configureSocket, OFF, ON, untouched, type DeferredFailure } from './apply';
 import { EnvironmentError, readEnvironment, type EnvironmentSettings } from './environment';
-import { toKernelValues } from './options';
 import { configureServer } from './server';
 import { mayBeTcp } from './socket';
 
@@ -26,8 +25,9 @@ function warn(error: unknown): void {
 /** A connection whose settings failed on connect keeps going; the program is not ours to break. */
 const warnOnly: DeferredFailure = (_socket, error) => warn(error);
 
-function install({ enabled, options }: EnvironmentSettings): void {
-  const values = enabled ? toKernelValues(options) : untouched();
+function install(settings: EnvironmentSettings): void {
+  const { enabled } = settings;
+  const values = enabled ? settings.values : untouched();
   const enable = enabled ? ON : OFF;
 
   const connect = net.Socket.prototype.connect;

@@ -202,3 +202,11 @@ test.each(['getKeepalive', 'getKeepaliveStatus'])('%s throws ERR_FEATURE_UNAVAIL
     kernel: steps.idleOnly.kernel,
   });
 });
+
+test('the preload refuses settings Node cannot apply without the addon: one line, exit 9, program not run', () => {
+  // Without the addon, KEEPCNT is either missing (Node 20, 22) or needs KEEPIDLE with it (Node 24.19+, 26.4+).
+  const run = node(['--require', 'tcp-keepalive/register', '-e', 'console.log("the program ran")'], bare.dir, userEnv({ PATH: bare.nodeOnlyPath, KEEPCNT: '3' }));
+  expect(run.status).toBe(9);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toMatch(/^tcp-keepalive\/register: KEEPCNT (is set, but this platform has no such socket option|cannot be used here: .*options\.idle.*)\n$/);
+});
