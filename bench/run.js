@@ -1,0 +1,173 @@
+// npm run bench: compiles the C floor, runs every benchmark in its own process,
+// prints a table of figures and ratios. Exits non-zero only on errors (a
+// benchmark that fails to run), never because of a figure.
+//
+//   node bench/run.js [--quick] [--markdown]
+//     --quick     fewer rounds and calls (a smoke run; figures are noisier)
+//     --markdown  print the tables as Markdown (for the README)
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync, spawnSync } = require('node:child_process');
+
+const quick = process.argv.includes('--quick');
+const markdown = process.argv.includes('--markdown');
+const root = path.join(__dirname, '..');
+
+const sizes = quick
+  ? { syscallRounds: 5, syscallCalls: 5000, agentRounds: 3, agentRequests: 2000, acceptRounds: 3, acceptConnections: 1000, importRuns: 5, memoryCalls: 100000, memorySockets: 10000 }
+  : { syscallRounds: 21, syscallCalls: 20000, agentRounds: 15, agentRequests: 10000, acceptRounds: 15, acceptConnections: 3000, importRuns: 21, memoryCalls: 1000000, memorySockets: 100000 };
+
+/** Runs one benchmark script in its own node process and returns its JSON. */
+function section(script, args, nodeArgs = []) {
+  process.stderr.write(`  running ${script} ${args.join(' ')}\n`);
+  const child = spawnSync(process.execPath, [...nodeArgs, path.join(__dirname, script), ...args.map(String)], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  if (child.status !== 0) throw new Error(`${script} failed (exit ${child.status}, signal ${child.signal})`);
+  return JSON.parse(child.stdout);
+}
+
+/** Compiles bench/floor.c with the system compiler into a temporary directory. */
+function compileFloor(dir) {
+  const compiler = process.env.CC || 'cc';
+  const binary = path.join(dir, 'floor');
+  execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-o', binary, path.join(__dirname, 'floor.c')], { stdio: 'inherit' });
+  const version = execFileSync(compiler, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  return { binary, version };
+}
+
+// ---- formatting ----
+
+const fixed = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (value) => `${value.toFixed(2)}×`;
+const percent = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value * 100).toFixed(1)} %`;
+const megabytes = (bytes) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MiB`;
+
+function table(title, header, rows, notes = []) {
+  const lines = [];
+  if (markdown) {
+    lines.push(`**${title}**`, '');
+    lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, k) => (k === 0 ? '---' : '---:')).join('|')}|`);
+    for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+    if (notes.length) lines.push('', ...notes.map((note) => `${note}  `));
+  } else {
+    const widths = header.map((h, k) => Math.max(h.length, ...rows.map((row) => String(row[k]).length)));
+    const line = (cells) => cells.map((cell, k) => (k === 0 ? String(cell).padEnd(widths[k]) : String(cell).padStart(widths[k]))).join('  ');
+    lines.push(title, line(header), widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const row of rows) lines.push(line(row));
+    for (const note of notes) lines.push(`  ${note}`);
+  }
+  console.log(`${lines.join('\n')}\n`);
+}
+
+function verdict(met, target) {
+  return `${met ? 'met' : 'NOT met'} (target ${target})`;
+}
+
+function syscallTable(title, rows, target) {
+  const floor = rows.find((r) => r.name === 'floor');
+  const ours = rows.find((r) => r.name === 'library');
+  const body = rows.map((r) =>
+    r.unavailable
+      ? [r.label, r.syscalls, '—', '—', '—', `not measured: ${r.unavailable}`]
+      : [r.label, r.syscalls, fixed(r.ns), ratio(r.ns / floor.ns), r.name === 'library' ? '1.00×' : ratio(r.ns / ours.ns), r.check],
+  );
+  const notes = [`library vs C floor: ${ratio(ours.ns / floor.ns)}, ${verdict(ours.ns <= floor.ns * 1.1, '≤ 1.10×')}`];
+  if (target === 'peers') {
+    const peers = rows.filter((r) => !['floor', 'library'].includes(r.name) && !r.unavailable);
+    const fastest = peers.reduce((best, r) => (r.ns < best.ns ? r : best));
+    notes.push(
+      `fastest other way: ${fastest.label} at ${ratio(fastest.ns / ours.ns)} the library's time; faster than every peer: ${ours.ns < fastest.ns ? 'yes' : 'NO'}`,
+    );
+  }
+  table(title, ['contender', 'syscalls', 'ns/call', '× C floor', '× library', 'read back'], body, notes);
+}
+
+function main() {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-bench-'));
+  const results = { quick, node: process.version, cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, kernel: os.release() };
+  try {
+    process.stderr.write('compiling the C floor\n');
+    const floor = compileFloor(scratch);
+    results.compiler = floor.version;
+    results.syscalls = section('syscalls.js', [floor.binary, sizes.syscallRounds, sizes.syscallCalls]);
+    results.agent = section('agent.js', [sizes.agentRounds, sizes.agentRequests]);
+    results.accept = section('accept.js', [sizes.acceptRounds, sizes.acceptConnections]);
+    results.import = section('import.js', [sizes.importRuns]);
+    results.memory = {
+      calls: section('memory.js', ['calls', sizes.memoryCalls], ['--expose-gc']),
+      sockets: section('memory.js', ['sockets', sizes.memorySockets], ['--expose-gc']),
+      socketsWithout: section('memory.js', ['sockets-without', sizes.memorySockets], ['--expose-gc']),
+    };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+  fs.mkdirSync(path.join(root, 'build', 'bench'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'build', 'bench', 'results.json'), JSON.stringify(results, null, 2));
+
+  console.log(
+    `\nNode ${results.node}, ${results.cpu} (${results.cores} cores), Linux ${results.kernel}, floor built with ${results.compiler}${quick ? ' — QUICK RUN' : ''}\n`,
+  );
+  const s = results.syscalls;
+  syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers');
+  syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor');
+
+  const a = results.agent;
+  const agentRatio = a.with.rate / a.without.rate;
+  table(
+    `Keepalive http.Agent (${a.sockets} sockets, ${fixed(a.requests)} requests a round), median of ${a.rounds} interleaved rounds`,
+    ['', 'requests/s', 'read back'],
+    [
+      ['without the library', fixed(a.without.rate), a.without.check],
+      ['with: each new socket configured from the request\'s \'socket\' event', fixed(a.with.rate), a.with.check],
+    ],
+    [`with / without: ${ratio(agentRatio)} (${percent(agentRatio - 1)}), ${verdict(agentRatio >= 0.98, 'within 2 %')}`],
+  );
+
+  const c = results.accept;
+  const acceptRatio = c.with.rate / c.without.rate;
+  table(
+    `Server accepting loopback connections (${fixed(c.connections)} a round, ${c.concurrency} at a time), median of ${c.rounds} interleaved rounds`,
+    ['', 'accepted/s', 'read back'],
+    [
+      ['without the library', fixed(c.without.rate), ''],
+      ["with: enableKeepalive(socket, …) in the 'connection' handler", fixed(c.with.rate), c.with.check],
+    ],
+    [`with / without: ${ratio(acceptRatio)} (${percent(acceptRatio - 1)}), ${verdict(acceptRatio >= 0.95, 'within 5 %')}`],
+  );
+
+  const i = results.import;
+  table(
+    `Import cost in a fresh process, median of ${i.runs} runs each, alternating`,
+    ['', 'require() ms', 'whole process ms'],
+    [
+      ["require('net') alone", fixed(i.net.requireMs, 2), fixed(i.net.wallMs, 1)],
+      ["require('tcp-keepalive')", fixed(i.library.requireMs, 2), fixed(i.library.wallMs, 1)],
+    ],
+    [`difference: require ${fixed(i.library.requireMs - i.net.requireMs, 2)} ms (${ratio(i.library.requireMs / i.net.requireMs)}), whole process ${fixed(i.library.wallMs - i.net.wallMs, 1)} ms`],
+  );
+
+  const m = results.memory;
+  const growth = (r) => [megabytes(r.after.rss - r.before.rss), megabytes(r.after.heapUsed - r.before.heapUsed)];
+  table(
+    'Memory growth after a warm-up and full GC (RSS and V8 heap, after − before)',
+    ['', 'RSS', 'heap used'],
+    [
+      [`${fixed(m.calls.calls / 2)} enableKeepalive + ${fixed(m.calls.calls / 2)} getKeepalive calls`, ...growth(m.calls)],
+      [`${fixed(m.sockets.sockets)} connections opened and closed, both ends configured`, ...growth(m.sockets)],
+      [`the same ${fixed(m.socketsWithout.sockets)} connections without the library (reference)`, ...growth(m.socketsWithout)],
+    ],
+  );
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`bench failed: ${error.stack || error}`);
+  process.exit(1);
+}

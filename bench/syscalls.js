@@ -1,0 +1,207 @@
+// Per-call cost of setting and reading keepalive options: this library against
+// the same syscalls in C (the floor), Node's setKeepAlive and the peer packages.
+// Run by bench/run.js as: node syscalls.js FLOOR_BINARY ROUNDS ITERATIONS
+// Prints one JSON object.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const { enableKeepalive, getKeepalive } = require('..');
+const { median, timePerCall, interleave, loopback, loadPeer } = require('./lib');
+
+const [floorBinary, roundsArg, iterationsArg] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const iterations = Number(iterationsArg);
+
+// Linux's option numbers, for the peers that take raw numbers (sockopt).
+const SOL_SOCKET = 1;
+const SO_KEEPALIVE = 9;
+const IPPROTO_TCP = 6;
+const TCP_KEEPIDLE = 4;
+const TCP_KEEPINTVL = 5;
+const TCP_KEEPCNT = 6;
+const TCP_USER_TIMEOUT = 18;
+
+/** The two option sets every contender alternates between, so every call really sets. */
+const optionSets = [
+  { idle: 5000, interval: 2000, count: 3 },
+  { idle: 6000, interval: 3000, count: 4 },
+];
+const seconds = optionSets.map(({ idle, interval, count }) => ({ idle: idle / 1000, interval: interval / 1000, count }));
+
+function floor(mode) {
+  const child = spawnSync(floorBinary, [mode, String(iterations)], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`${floorBinary} ${mode} failed: ${child.stderr || child.signal}`);
+  return Number(child.stdout.trim());
+}
+
+/** What a socket reads back after the last of `iterations` calls with optionSets. */
+const lastSet = optionSets[(iterations - 1) & 1];
+
+function expectSettings(socket, expected) {
+  const actual = getKeepalive(socket);
+  for (const [key, value] of Object.entries(expected)) {
+    if (actual[key] !== value) return `read back ${key}=${actual[key]}, expected ${value}`;
+  }
+  return 'ok';
+}
+
+async function main() {
+  const net = await loopback();
+  const sockopt = loadPeer('sockopt');
+  const netKeepalive = loadPeer('net-keepalive');
+  // Each contender works on its own connected socket: Node's setKeepAlive on
+  // one this library never touched.
+  const socketFor = async () => (await net.pair()).client;
+
+  const peer = (loaded, fields) => (loaded.error ? { ...fields, unavailable: loaded.error } : fields);
+
+  const setContenders = [
+    { name: 'floor', label: 'C loop: 4 × setsockopt (the floor)', syscalls: 4, measure: () => floor('set') },
+    {
+      name: 'library',
+      label: 'enableKeepalive(s, { idle, interval, count })',
+      syscalls: 4,
+      socket: await socketFor(),
+      call(i) {
+        enableKeepalive(this.socket, optionSets[i & 1]);
+      },
+      check() {
+        return expectSettings(this.socket, { enabled: true, ...lastSet });
+      },
+    },
+    {
+      name: 'node',
+      label: 'socket.setKeepAlive(true, delay), alternating delay',
+      syscalls: 4,
+      socket: await socketFor(),
+      call(i) {
+        this.socket.setKeepAlive(true, optionSets[i & 1].idle);
+      },
+      check() {
+        // libuv forces interval 1 s and count 10.
+        return expectSettings(this.socket, { enabled: true, idle: lastSet.idle, interval: 1000, count: 10 });
+      },
+    },
+    peer(sockopt, {
+      name: 'sockopt',
+      label: `sockopt${sockopt.version ? `@${sockopt.version}` : ''}: 4 × setsockopt(s, …)`,
+      syscalls: 4,
+      socket: await socketFor(),
+      call(i) {
+        const s = seconds[i & 1];
+        const { setsockopt } = sockopt.module;
+        setsockopt(this.socket, IPPROTO_TCP, TCP_KEEPIDLE, s.idle);
+        setsockopt(this.socket, IPPROTO_TCP, TCP_KEEPINTVL, s.interval);
+        setsockopt(this.socket, IPPROTO_TCP, TCP_KEEPCNT, s.count);
+        setsockopt(this.socket, SOL_SOCKET, SO_KEEPALIVE, 1);
+      },
+      check() {
+        return expectSettings(this.socket, { enabled: true, ...lastSet });
+      },
+    }),
+    peer(netKeepalive, {
+      name: 'net-keepalive',
+      label: `net-keepalive${netKeepalive.version ? `@${netKeepalive.version}` : ''}: interval + probes (all it sets)`,
+      syscalls: 2,
+      socket: await socketFor(),
+      call(i) {
+        const o = optionSets[i & 1];
+        netKeepalive.module.setKeepAliveInterval(this.socket, o.interval);
+        netKeepalive.module.setKeepAliveProbes(this.socket, o.count);
+      },
+      check() {
+        return expectSettings(this.socket, { interval: lastSet.interval, count: lastSet.count });
+      },
+    }),
+    peer(netKeepalive, {
+      name: 'node+net-keepalive',
+      label: 'setKeepAlive + net-keepalive (the full set its README asks for)',
+      syscalls: 6,
+      socket: await socketFor(),
+      call(i) {
+        const o = optionSets[i & 1];
+        this.socket.setKeepAlive(true, o.idle);
+        netKeepalive.module.setKeepAliveInterval(this.socket, o.interval);
+        netKeepalive.module.setKeepAliveProbes(this.socket, o.count);
+      },
+      check() {
+        return expectSettings(this.socket, { enabled: true, ...lastSet });
+      },
+    }),
+  ];
+
+  const getSocket = await socketFor();
+  enableKeepalive(getSocket, { idle: 7000, interval: 3000, count: 5, userTimeout: 9000 });
+  const expectedGet = getKeepalive(getSocket);
+  let sink = 0;
+  const getContenders = [
+    { name: 'floor', label: 'C loop: 5 × getsockopt (the floor)', syscalls: 5, measure: () => floor('get') },
+    {
+      name: 'library',
+      label: 'getKeepalive(s)',
+      syscalls: 5,
+      call() {
+        sink += getKeepalive(getSocket).count;
+      },
+      check: () => expectSettings(getSocket, expectedGet),
+    },
+    peer(sockopt, {
+      name: 'sockopt',
+      label: 'sockopt: 5 × getsockopt(s, …)',
+      syscalls: 5,
+      call() {
+        const { getsockopt } = sockopt.module;
+        sink +=
+          getsockopt(getSocket, SOL_SOCKET, SO_KEEPALIVE) +
+          getsockopt(getSocket, IPPROTO_TCP, TCP_KEEPIDLE) +
+          getsockopt(getSocket, IPPROTO_TCP, TCP_KEEPINTVL) +
+          getsockopt(getSocket, IPPROTO_TCP, TCP_KEEPCNT) +
+          getsockopt(getSocket, IPPROTO_TCP, TCP_USER_TIMEOUT);
+      },
+      check() {
+        const { getsockopt } = sockopt.module;
+        const count = getsockopt(getSocket, IPPROTO_TCP, TCP_KEEPCNT);
+        return count === expectedGet.count ? 'ok' : `read count=${count}`;
+      },
+    }),
+    peer(netKeepalive, {
+      name: 'net-keepalive',
+      label: 'net-keepalive: interval + probes + user timeout (all it reads)',
+      syscalls: 3,
+      call() {
+        const m = netKeepalive.module;
+        sink += m.getKeepAliveInterval(getSocket) + m.getKeepAliveProbes(getSocket) + m.getUserTimeout(getSocket);
+      },
+      check() {
+        const m = netKeepalive.module;
+        const read = [m.getKeepAliveInterval(getSocket), m.getKeepAliveProbes(getSocket), m.getUserTimeout(getSocket)];
+        const want = [expectedGet.interval, expectedGet.count, expectedGet.userTimeout];
+        return read.every((v, k) => v === want[k]) ? 'ok' : `read ${read}, expected ${want}`;
+      },
+    }),
+  ];
+
+  const run = (contenders) => {
+    const live = contenders.filter((c) => !c.unavailable);
+    for (const c of live) if (!c.measure) c.measure = () => timePerCall((i) => c.call(i), iterations);
+    // Warm-up: let the JIT settle every JavaScript path before timing.
+    for (let k = 0; k < 3; k++) for (const c of live) if (c.call) c.measure();
+    const samples = interleave(live, rounds, (c) => c.measure());
+    return contenders.map((c) => ({
+      name: c.name,
+      label: c.label,
+      syscalls: c.syscalls,
+      ...(c.unavailable
+        ? { unavailable: c.unavailable }
+        : { ns: median(samples[c.name]), min: Math.min(...samples[c.name]), max: Math.max(...samples[c.name]), check: c.check ? c.check() : 'ok' }),
+    }));
+  };
+
+  const result = { rounds, iterations, set: run(setContenders), get: run(getContenders), sink: sink > 0 };
+  await net.close();
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
