@@ -5,6 +5,9 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { enableKeepalive, getKeepalive } = require('..');
+// The addon on its own, to split the library's cost into the native crossing
+// and the JavaScript around it (validation, handle checks, holding settings).
+const { binding } = require('../dist/binding');
 const { median, timePerCall, interleave, loopback, loadPeer } = require('./lib');
 
 const [floorBinary, roundsArg, iterationsArg] = process.argv.slice(2);
@@ -63,6 +66,19 @@ async function main() {
       socket: await socketFor(),
       call(i) {
         enableKeepalive(this.socket, optionSets[i & 1]);
+      },
+      check() {
+        return expectSettings(this.socket, { enabled: true, ...lastSet });
+      },
+    },
+    {
+      name: 'native',
+      label: '  of which the addon alone: binding.set(fd, …)',
+      syscalls: 4,
+      socket: await socketFor(),
+      call(i) {
+        const s = seconds[i & 1];
+        binding.set(this.socket._handle.fd, s.idle, s.interval, s.count, -1, 1);
       },
       check() {
         return expectSettings(this.socket, { enabled: true, ...lastSet });
@@ -133,6 +149,7 @@ async function main() {
   enableKeepalive(getSocket, { idle: 7000, interval: 3000, count: 5, userTimeout: 9000 });
   const expectedGet = getKeepalive(getSocket);
   let sink = 0;
+  const rawOut = new Int32Array(5);
   const getContenders = [
     { name: 'floor', label: 'C loop: 5 × getsockopt (the floor)', syscalls: 5, measure: () => floor('get') },
     {
@@ -143,6 +160,16 @@ async function main() {
         sink += getKeepalive(getSocket).count;
       },
       check: () => expectSettings(getSocket, expectedGet),
+    },
+    {
+      name: 'native',
+      label: '  of which the addon alone: binding.get(fd, out)',
+      syscalls: 5,
+      call() {
+        binding.get(getSocket._handle.fd, rawOut);
+        sink += rawOut[2];
+      },
+      check: () => (rawOut[2] === expectedGet.count ? 'ok' : `read count=${rawOut[2]}`),
     },
     peer(sockopt, {
       name: 'sockopt',

@@ -25,12 +25,15 @@ bool ThrowCoded(Napi::Env env, const std::string& message, const char* code) {
 bool ReadInt(const Napi::CallbackInfo& info, size_t index, const char* name,
              double min, double max, int32_t* out) {
   Napi::Env env = info.Env();
-  if (index >= info.Length() || !info[index].IsNumber()) {
+  double value;
+  // napi_get_value_double fails for anything but a number: one Node-API call
+  // both checks the type and reads, on a path taken for every argument.
+  if (index >= info.Length() ||
+      napi_get_value_double(env, info[index], &value) != napi_ok) {
     return ThrowCoded<Napi::TypeError>(
         env, std::string("The \"") + name + "\" argument must be of type number",
         "ERR_INVALID_ARG_TYPE");
   }
-  double value = info[index].As<Napi::Number>().DoubleValue();
   if (!(value >= min && value <= max) || std::trunc(value) != value) {
     return ThrowCoded<Napi::RangeError>(
         env, std::string("The value of \"") + name +
@@ -41,13 +44,18 @@ bool ReadInt(const Napi::CallbackInfo& info, size_t index, const char* name,
   return true;
 }
 
-// Checks that info[index] is a typed array of `type` with at least
-// `min_length` elements; anything else throws a TypeError and returns false.
-bool CheckOut(const Napi::CallbackInfo& info, size_t index, napi_typedarray_type type,
-              size_t min_length, const char* expected) {
-  if (index < info.Length() && info[index].IsTypedArray()) {
-    Napi::TypedArray array = info[index].As<Napi::TypedArray>();
-    if (array.TypedArrayType() == type && array.ElementLength() >= min_length) return true;
+// Reads info[index] as a typed array of `type` with at least `min_length`
+// elements, with one Node-API call, and gives its data; anything else (a
+// detached buffer included) throws a TypeError and returns false.
+bool ReadOut(const Napi::CallbackInfo& info, size_t index, napi_typedarray_type type,
+             size_t min_length, const char* expected, void** data) {
+  napi_typedarray_type actual_type;
+  size_t length;
+  if (index < info.Length() &&
+      napi_get_typedarray_info(info.Env(), info[index], &actual_type, &length, data,
+                               nullptr, nullptr) == napi_ok &&
+      actual_type == type && length >= min_length && *data != nullptr) {
+    return true;
   }
   return ThrowCoded<Napi::TypeError>(
       info.Env(), std::string("The \"out\" argument must be ") + expected, "ERR_INVALID_ARG_TYPE");
@@ -81,11 +89,11 @@ Napi::Value Get(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int32_t fd;
   if (!ReadFd(info, &fd)) return env.Undefined();
-  if (!CheckOut(info, 1, napi_int32_array, KA_OPTION_COUNT, "an Int32Array of length >= 5")) {
+  void* out;
+  if (!ReadOut(info, 1, napi_int32_array, KA_OPTION_COUNT, "an Int32Array of length >= 5", &out)) {
     return env.Undefined();
   }
-  Napi::Int32Array out = info[1].As<Napi::Int32Array>();
-  return Napi::Number::New(env, ka_get(fd, out.Data()));
+  return Napi::Number::New(env, ka_get(fd, static_cast<int32_t*>(out)));
 }
 
 // status(fd, out): fills out (a Uint32Array of at least KA_STATUS_FIELD_COUNT)
@@ -94,22 +102,23 @@ Napi::Value Status(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int32_t fd;
   if (!ReadFd(info, &fd)) return env.Undefined();
-  if (!CheckOut(info, 1, napi_uint32_array, KA_STATUS_FIELD_COUNT, "a Uint32Array of length >= 11")) {
+  void* out;
+  if (!ReadOut(info, 1, napi_uint32_array, KA_STATUS_FIELD_COUNT, "a Uint32Array of length >= 11",
+               &out)) {
     return env.Undefined();
   }
-  Napi::Uint32Array out = info[1].As<Napi::Uint32Array>();
-  return Napi::Number::New(env, ka_status(fd, out.Data()));
+  return Napi::Number::New(env, ka_status(fd, static_cast<uint32_t*>(out)));
 }
 
 // systemDefaults(out): fills out (an Int32Array of at least 3) with the
 // system-wide idle (ms), interval (ms) and count. Returns 0 or a failure status.
 Napi::Value SystemDefaults(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!CheckOut(info, 0, napi_int32_array, KA_DEFAULT_FIELDS, "an Int32Array of length >= 3")) {
+  void* out;
+  if (!ReadOut(info, 0, napi_int32_array, KA_DEFAULT_FIELDS, "an Int32Array of length >= 3", &out)) {
     return env.Undefined();
   }
-  Napi::Int32Array out = info[0].As<Napi::Int32Array>();
-  return Napi::Number::New(env, ka_system_defaults(out.Data()));
+  return Napi::Number::New(env, ka_system_defaults(static_cast<int32_t*>(out)));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

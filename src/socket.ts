@@ -50,6 +50,9 @@ export function mayBeTcp(socket: net.Socket): boolean {
   return handle === null || kindOf(handle) === 'TCP';
 }
 
+/** The constructor of the last handle found to be Node's TCP handle. */
+let tcpConstructor: unknown;
+
 /**
  * The TCP handle under `socket` (through TLS), or null while the socket has
  * no handle yet. Throws for a destroyed socket or a handle that is not TCP.
@@ -58,10 +61,16 @@ export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
   if (socket.destroyed) throw socketClosed();
   const handle = innerHandle(socket);
   if (handle === null) return null;
-  const kind = kindOf(handle);
-  if (kind !== 'TCP') {
-    const what = handleKinds[kind] ?? `a ${kind} handle`;
-    throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${what}`);
+  const constructor = (handle as object).constructor;
+  // Comparing the constructor is much cheaper than reading its name, and this
+  // runs on every call; the name decides only for a constructor not seen yet.
+  if (constructor !== tcpConstructor) {
+    const kind = kindOf(handle);
+    if (kind !== 'TCP') {
+      const what = handleKinds[kind] ?? `a ${kind} handle`;
+      throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${what}`);
+    }
+    tcpConstructor = constructor;
   }
   return handle as TcpHandle;
 }

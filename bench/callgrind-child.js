@@ -1,0 +1,36 @@
+// Child of bench/callgrind.js, run under valgrind: makes N calls of one kind on
+// a connected loopback socket. Usage: node callgrind-child.js ROOT MODE N
+// ROOT is the package to load (this one, or another build to compare).
+'use strict';
+const net = require('node:net');
+const path = require('node:path');
+
+const [root, mode, countArg] = process.argv.slice(2);
+const count = Number(countArg);
+const { enableKeepalive, getKeepalive } = require(root);
+const { binding } = require(path.join(root, 'dist', 'binding'));
+const optionSets = [
+  { idle: 5000, interval: 2000, count: 3 },
+  { idle: 6000, interval: 3000, count: 4 },
+];
+
+const calls = {
+  enable: (socket, i) => enableKeepalive(socket, optionSets[i & 1]),
+  get: (socket) => getKeepalive(socket),
+  'native-set': (socket, i) => binding.set(socket._handle.fd, 5 + (i & 1), 2 + (i & 1), 3 + (i & 1), -1, 1),
+  'native-get': (socket) => binding.get(socket._handle.fd, out),
+  'node-set': (socket, i) => socket.setKeepAlive(true, optionSets[i & 1].idle),
+};
+const out = new Int32Array(5);
+const call = calls[mode];
+
+const server = net.createServer().listen(0, '127.0.0.1', () => {
+  const socket = net.connect(server.address().port, '127.0.0.1', () => {
+    // The same warm-up in every run, so JIT tier-ups happen before the calls
+    // that differ between the two runs.
+    for (let i = 0; i < 30000; i++) call(socket, i);
+    for (let i = 0; i < count; i++) call(socket, i);
+    socket.destroy();
+    server.close();
+  });
+});

@@ -1,0 +1,73 @@
+// Instruction counts per call under valgrind's callgrind: a complement to the
+// timings that does not move with the machine's load. Counts user-space
+// instructions only (the kernel's work in the syscalls is not counted), as the
+// difference between a run with N calls and one with 2N, so start-up cancels.
+//
+//   node bench/callgrind.js [ROOT ...]   ROOT: package directories to compare
+//                                        (default: this one)
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync, spawnSync } = require('node:child_process');
+
+const roots = process.argv.slice(2).map((root) => path.resolve(root));
+if (roots.length === 0) roots.push(path.join(__dirname, '..'));
+const calls = 200000;
+
+function instructions(command, args, scratch) {
+  const outFile = path.join(scratch, 'callgrind.out');
+  const run = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, command, ...args], { encoding: 'utf8' });
+  const match = /Collected : (\d+)/.exec(run.stderr);
+  if (run.status !== 0 || !match) throw new Error(`valgrind ${command} ${args.join(' ')} failed: ${run.stderr.slice(-2000)}`);
+  return Number(match[1]);
+}
+
+function perCall(command, argsFor, scratch, iterationsFor = (n) => n) {
+  const one = instructions(command, argsFor(calls), scratch);
+  const two = instructions(command, argsFor(2 * calls), scratch);
+  return (two - one) / (iterationsFor(2 * calls) - iterationsFor(calls));
+}
+
+function main() {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('valgrind is not installed (apt-get install valgrind)');
+  }
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-callgrind-'));
+  try {
+    const floor = path.join(scratch, 'floor');
+    execFileSync(process.env.CC || 'cc', ['-O2', '-o', floor, path.join(__dirname, 'floor.c')]);
+    // floor.c warms up with n / 10 + 1 iterations before its n timed ones.
+    const floorIterations = (n) => n + Math.floor(n / 10) + 1;
+    const rows = [
+      ['C loop: 4 × setsockopt', perCall(floor, (n) => ['set', String(n)], scratch, floorIterations)],
+      ['C loop: 5 × getsockopt', perCall(floor, (n) => ['get', String(n)], scratch, floorIterations)],
+    ];
+    const child = path.join(__dirname, 'callgrind-child.js');
+    // --single-threaded: no background compiler or GC threads whose timing
+    // would change the counts from run to run.
+    const node = (root, mode) => perCall(process.execPath, (n) => ['--single-threaded', child, root, mode, String(n)], scratch);
+    rows.push(["socket.setKeepAlive(true, delay)", node(roots[0], 'node-set')]);
+    for (const root of roots) {
+      const tag = roots.length > 1 ? ` [${root}]` : '';
+      rows.push([`enableKeepalive(s, { idle, interval, count })${tag}`, node(root, 'enable')]);
+      rows.push([`  addon alone: binding.set${tag}`, node(root, 'native-set')]);
+      rows.push([`getKeepalive(s)${tag}`, node(root, 'get')]);
+      rows.push([`  addon alone: binding.get${tag}`, node(root, 'native-get')]);
+    }
+    const width = Math.max(...rows.map(([label]) => label.length));
+    console.log(`user-space instructions per call (callgrind, ${calls} vs ${2 * calls} calls)`);
+    for (const [label, count] of rows) console.log(`${label.padEnd(width)}  ${Math.round(count).toLocaleString('en-US').padStart(7)}`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+try {
+  main();
+} catch (error) {
+  console.error(`callgrind bench failed: ${error.message}`);
+  process.exit(1);
+}
