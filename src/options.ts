@@ -81,7 +81,9 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
   function seconds(key: string, value: number, maxMs: number): number {
     // NaN fails both comparisons.
     if (!(value > 0 && value <= maxMs)) throw outOfRange(`options.${key}`, `> 0 && <= ${maxMs}`, value);
-    return Math.ceil(value / 1000);
+    // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
+    // smallest positive duration is one second.
+    return Math.max(1, Math.ceil(value / 1000));
   }
 
   function integer(key: string, value: number, min: number, maxValue: number): number {

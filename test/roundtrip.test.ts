@@ -76,6 +76,8 @@ describe('round trip', () => {
 
 describe('rounding', () => {
   test.each([
+    // The smallest positive double: value / 1000 underflows to 0, still held as 1 s.
+    [Number.MIN_VALUE, 1000],
     [1, 1000],
     [999, 1000],
     [1000, 1000],
