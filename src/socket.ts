@@ -143,8 +143,17 @@ export function holdSettings(socket: net.Socket, handle: TcpHandle, idleMs: numb
   // Already held: Node's record says on (only setKeepAlive(false) could change
   // that, and it ends the hold), so there is nothing to do on this hot path.
   if (handle.setKeepAlive === stickySetKeepAlive) return;
-  recordInNode(socket, handle, true, idleMs);
-  Object.defineProperty(handle, 'setKeepAlive', { value: stickySetKeepAlive, configurable: true, writable: true });
+  // A plain store (not defineProperty): it runs once per socket, on the accept
+  // and connect paths, and a store is the cheaper way to add the property.
+  (handle as { setKeepAlive: TcpHandle['setKeepAlive'] }).setKeepAlive = stickySetKeepAlive;
+  // Node's record now says on. Its call reaches stickySetKeepAlive, which makes
+  // no syscall for "on"; no property is deleted from the handle, so it keeps
+  // its fast shape for the socket's I/O (a delete would make it a dictionary).
+  try {
+    nodeSetKeepAlive.call(socket, true, idleMs);
+  } catch {
+    // Only Node's bookkeeping: the kernel already holds the settings.
+  }
 }
 
 /** Ends holdSettings: Node's setKeepAlive calls reach the kernel again. */
