@@ -1,7 +1,8 @@
 // Instruction counts per call under valgrind's callgrind: a complement to the
 // timings that does not move with the machine's load. Counts user-space
 // instructions only (the kernel's work in the syscalls is not counted), as the
-// difference between a run with N calls and one with 2N, so start-up cancels.
+// difference between a run with N calls and one with 2N, so start-up cancels;
+// and per accepted connection, with and without the library.
 //
 //   node bench/callgrind.js [ROOT ...]   ROOT: package directories to compare
 //                                        (default: this one)
@@ -14,6 +15,7 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const roots = process.argv.slice(2).map((root) => path.resolve(root));
 if (roots.length === 0) roots.push(path.join(__dirname, '..'));
 const calls = 200000;
+const percent = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value * 100).toFixed(1)} %`;
 
 function instructions(command, args, scratch) {
   const outFile = path.join(scratch, 'callgrind.out');
@@ -56,6 +58,19 @@ function main() {
       rows.push([`  addon alone: binding.set${tag}`, node(root, 'native-set')]);
       rows.push([`getKeepalive(s)${tag}`, node(root, 'get')]);
       rows.push([`  addon alone: binding.get${tag}`, node(root, 'native-get')]);
+    }
+    // Whole connections: start-up cancels between 4 000 and 12 000 of them.
+    const accept = path.join(__dirname, 'callgrind-accept.js');
+    const perConnection = (root, mode) => {
+      const args = (n) => ['--single-threaded', accept, root, mode, String(n)];
+      return (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000;
+    };
+    const without = perConnection(roots[0], 'without');
+    rows.push(['accepted connection (both ends in one process), without', without]);
+    for (const root of roots) {
+      const tag = roots.length > 1 ? ` [${root}]` : '';
+      const withLibrary = perConnection(root, 'with');
+      rows.push([`accepted connection, enableKeepalive in 'connection'${tag} (${percent(withLibrary / without - 1)})`, withLibrary]);
     }
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log(`user-space instructions per call (callgrind, ${calls} vs ${2 * calls} calls)`);

@@ -17,7 +17,7 @@ const root = path.join(__dirname, '..');
 
 const sizes = quick
   ? { syscallRounds: 5, syscallCalls: 5000, agentRounds: 3, agentRequests: 2000, acceptRounds: 3, acceptConnections: 1000, importRuns: 5, memoryCalls: 100000, memorySockets: 10000 }
-  : { syscallRounds: 21, syscallCalls: 20000, agentRounds: 15, agentRequests: 10000, acceptRounds: 15, acceptConnections: 3000, importRuns: 21, memoryCalls: 1000000, memorySockets: 100000 };
+  : { syscallRounds: 21, syscallCalls: 20000, agentRounds: 21, agentRequests: 10000, acceptRounds: 31, acceptConnections: 3000, importRuns: 21, memoryCalls: 1000000, memorySockets: 100000 };
 
 /** Runs one benchmark script in its own node process and returns its JSON. */
 function section(script, args, nodeArgs = []) {
