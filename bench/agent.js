@@ -3,9 +3,12 @@
 // Run by bench/run.js as: node agent.js ROUNDS REQUESTS
 // Prints one JSON object.
 //
-// Each new socket is configured once, with the per-socket API, from the
-// request's 'socket' event; Node's own setKeepAlive calls, made every time the
-// agent takes a socket back into its pool, are then held (no syscall).
+// Each new socket is configured once, with the per-socket API, in one of two
+// places: the agent's createConnection (once per connection, nothing per
+// request) or each request's 'socket' event (a listener per request that
+// configures a socket the first time it sees it). Node's own setKeepAlive
+// calls, made every time the agent takes a socket back into its pool, are
+// then held (no syscall).
 'use strict';
 const http = require('node:http');
 const { fork } = require('node:child_process');
@@ -18,8 +21,14 @@ const requests = Number(process.argv[3]);
 const sockets = 8;
 const options = { idle: 5000, interval: 2000, count: 3 };
 
-async function round(port, withLibrary) {
+async function round(port, hook) {
+  const withLibrary = hook !== 'none';
   const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: sockets });
+  if (hook === 'createConnection') {
+    agent.createConnection = function createConnection(connectOptions, callback) {
+      return enableKeepalive(http.Agent.prototype.createConnection.call(this, connectOptions, callback), options);
+    };
+  }
   const configured = new WeakSet();
   let checked = 'ok';
   const onSocket = (socket) => {
@@ -42,7 +51,7 @@ async function round(port, withLibrary) {
         });
       });
       request.on('error', reject);
-      if (withLibrary) request.on('socket', onSocket);
+      if (hook === 'socket') request.on('socket', onSocket);
     };
     for (let k = 0; k < sockets; k++) next();
   });
@@ -65,14 +74,15 @@ async function main() {
   const server = fork(__filename.replace(/agent\.js$/, 'http-server.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [port] = await once(server, 'message');
   const contenders = [
-    { name: 'without', withLibrary: false },
-    { name: 'with', withLibrary: true },
+    { name: 'without', hook: 'none' },
+    { name: 'createConnection', hook: 'createConnection' },
+    { name: 'socketEvent', hook: 'socket' },
   ];
   const checks = {};
   // Warm-up round each.
-  for (const c of contenders) await round(port, c.withLibrary);
+  for (const c of contenders) await round(port, c.hook);
   const samples = await interleaveAsync(contenders, rounds, async (c) => {
-    const { rate, checked } = await round(port, c.withLibrary);
+    const { rate, checked } = await round(port, c.hook);
     if (checked !== 'ok') checks[c.name] = checked;
     return rate;
   });

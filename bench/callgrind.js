@@ -2,7 +2,8 @@
 // timings that does not move with the machine's load. Counts user-space
 // instructions only (the kernel's work in the syscalls is not counted), as the
 // difference between a run with N calls and one with 2N, so start-up cancels;
-// and per accepted connection, with and without the library.
+// and per accepted connection and per request through a keepalive http.Agent,
+// with and without the library.
 //
 //   node bench/callgrind.js [ROOT ...]   ROOT: package directories to compare
 //                                        (default: this one)
@@ -72,8 +73,23 @@ function main() {
       const withLibrary = perConnection(root, 'with');
       rows.push([`accepted connection, enableKeepalive in 'connection'${tag} (${percent(withLibrary / without - 1)})`, withLibrary]);
     }
+    // Requests through a keepalive agent: start-up cancels between 4 000 and 12 000 of them.
+    const agentChild = path.join(__dirname, 'callgrind-agent.js');
+    const perRequest = (root, hook) => {
+      const args = (n) => ['--single-threaded', agentChild, root, hook, String(n)];
+      return (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000;
+    };
+    const bare = perRequest(roots[0], 'none');
+    rows.push(['agent request (server in the same process), without', bare]);
+    for (const root of roots) {
+      const tag = roots.length > 1 ? ` [${root}]` : '';
+      for (const [hook, label] of [['createConnection', 'createConnection'], ['socket', "request 'socket' event"]]) {
+        const count = perRequest(root, hook);
+        rows.push([`agent request, configured in ${label}${tag} (${percent(count / bare - 1)})`, count]);
+      }
+    }
     const width = Math.max(...rows.map(([label]) => label.length));
-    console.log(`user-space instructions per call (callgrind, ${calls} vs ${2 * calls} calls)`);
+    console.log(`user-space instructions (callgrind): per call (${calls} vs ${2 * calls} calls), per accepted connection and per agent request (4 000 vs 12 000)`);
     for (const [label, count] of rows) console.log(`${label.padEnd(width)}  ${Math.round(count).toLocaleString('en-US').padStart(7)}`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

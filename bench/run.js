@@ -118,15 +118,20 @@ function main() {
   syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor');
 
   const a = results.agent;
-  const agentRatio = a.with.rate / a.without.rate;
+  const viaCreate = a.createConnection.rate / a.without.rate;
+  const viaEvent = a.socketEvent.rate / a.without.rate;
   table(
     `Keepalive http.Agent (${a.sockets} sockets, ${fixed(a.requests)} requests a round), median of ${a.rounds} interleaved rounds`,
-    ['', 'requests/s', 'read back'],
+    ['', 'requests/s', '× without', 'read back'],
     [
-      ['without the library', fixed(a.without.rate), a.without.check],
-      ['with: each new socket configured from the request\'s \'socket\' event', fixed(a.with.rate), a.with.check],
+      ['without the library', fixed(a.without.rate), '1.00×', a.without.check],
+      ["with: each new socket configured in the agent's createConnection", fixed(a.createConnection.rate), ratio(viaCreate), a.createConnection.check],
+      ["with: each new socket configured from its first request's 'socket' event", fixed(a.socketEvent.rate), ratio(viaEvent), a.socketEvent.check],
     ],
-    [`with / without: ${ratio(agentRatio)} (${percent(agentRatio - 1)}), ${verdict(agentRatio >= 0.98, 'within 2 %')}`],
+    [
+      `createConnection: ${percent(viaCreate - 1)}, ${verdict(viaCreate >= 0.98, 'within 2 %')}`,
+      `'socket' event (a listener on every request): ${percent(viaEvent - 1)}, ${verdict(viaEvent >= 0.98, 'within 2 %')}`,
+    ],
   );
 
   const c = results.accept;

@@ -1,0 +1,44 @@
+// Child of bench/callgrind.js, run under valgrind: COUNT requests through a
+// keepalive http.Agent (8 sockets) to a server in the same process, without
+// the library or with each new socket configured (see bench/agent.js).
+// Usage: node callgrind-agent.js ROOT none|createConnection|socket COUNT
+'use strict';
+const http = require('node:http');
+
+const [root, hook, countArg] = process.argv.slice(2);
+const count = Number(countArg);
+const { enableKeepalive } = require(root);
+const options = { idle: 5000, interval: 2000, count: 3 };
+
+const server = http.createServer((request, response) => response.end('ok'));
+server.listen(0, '127.0.0.1', () => {
+  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 8 });
+  if (hook === 'createConnection') {
+    agent.createConnection = function createConnection(connectOptions, callback) {
+      return enableKeepalive(http.Agent.prototype.createConnection.call(this, connectOptions, callback), options);
+    };
+  }
+  const configured = new WeakSet();
+  const onSocket = (socket) => {
+    if (configured.has(socket)) return;
+    configured.add(socket);
+    enableKeepalive(socket, options);
+  };
+  let started = 0;
+  let finished = 0;
+  const next = () => {
+    if (started === count) return;
+    started++;
+    const request = http.get({ port: server.address().port, host: '127.0.0.1', agent }, (response) => {
+      response.resume();
+      response.on('end', () => {
+        if (++finished === count) {
+          agent.destroy();
+          server.close();
+        } else next();
+      });
+    });
+    if (hook === 'socket') request.on('socket', onSocket);
+  };
+  for (let k = 0; k < 8; k++) next();
+});
