@@ -2,9 +2,11 @@
 // prints a table of figures and ratios. Exits non-zero only on errors (a
 // benchmark that fails to run), never because of a figure.
 //
-//   node bench/run.js [--quick] [--markdown]
+//   node bench/run.js [--quick] [--markdown] [--from RESULTS.json]
 //     --quick     fewer rounds and calls (a smoke run; figures are noisier)
 //     --markdown  print the tables as Markdown (for the README)
+//     --from      print the tables of an earlier run (build/bench/results.json)
+//                 instead of running
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -12,6 +14,8 @@ const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 
 const quick = process.argv.includes('--quick');
+const fromIndex = process.argv.indexOf('--from');
+const from = fromIndex > 0 ? process.argv[fromIndex + 1] : undefined;
 const markdown = process.argv.includes('--markdown');
 const root = path.join(__dirname, '..');
 
@@ -88,7 +92,7 @@ function syscallTable(title, rows, target) {
   table(title, ['contender', 'syscalls', 'ns/call', '× C floor', '× library', 'read back'], body, notes);
 }
 
-function main() {
+function run() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-bench-'));
   const results = { quick, node: process.version, cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, kernel: os.release() };
   try {
@@ -109,9 +113,14 @@ function main() {
   }
   fs.mkdirSync(path.join(root, 'build', 'bench'), { recursive: true });
   fs.writeFileSync(path.join(root, 'build', 'bench', 'results.json'), JSON.stringify(results, null, 2));
+  return results;
+}
+
+function main() {
+  const results = from ? JSON.parse(fs.readFileSync(from, 'utf8')) : run();
 
   console.log(
-    `\nNode ${results.node}, ${results.cpu} (${results.cores} cores), Linux ${results.kernel}, floor built with ${results.compiler}${quick ? ' — QUICK RUN' : ''}\n`,
+    `\nNode ${results.node}, ${results.cpu} (${results.cores} cores), Linux ${results.kernel}, floor built with ${results.compiler}${results.quick ? ' — QUICK RUN' : ''}\n`,
   );
   const s = results.syscalls;
   syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers');

@@ -73,7 +73,7 @@ async function main() {
     },
     {
       name: 'native',
-      label: '  of which the addon alone: binding.set(fd, …)',
+      label: 'of which the addon alone: binding.set(fd, …)',
       syscalls: 4,
       socket: await socketFor(),
       call(i) {
@@ -163,7 +163,7 @@ async function main() {
     },
     {
       name: 'native',
-      label: '  of which the addon alone: binding.get(fd, out)',
+      label: 'of which the addon alone: binding.get(fd, out)',
       syscalls: 5,
       call() {
         binding.get(getSocket._handle.fd, rawOut);
