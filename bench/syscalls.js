@@ -1,6 +1,7 @@
 // Per-call cost of setting and reading keepalive options: this library against
 // the same syscalls in C (the floor), Node's setKeepAlive and the peer packages.
-// Run by bench/run.js as: node syscalls.js FLOOR_BINARY ROUNDS ITERATIONS
+// Run by bench/run.js as: node syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS
+// (FLOOR_ADDON: the compiled floor-addon.c, or "unavailable: why")
 // Prints one JSON object.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -10,7 +11,8 @@ const { enableKeepalive, getKeepalive } = require('..');
 const { binding } = require('../dist/binding');
 const { median, timePerCall, interleave, loopback, loadPeer } = require('./lib');
 
-const [floorBinary, roundsArg, iterationsArg] = process.argv.slice(2);
+const [floorBinary, floorAddonPath, roundsArg, iterationsArg] = process.argv.slice(2);
+const floorAddon = floorAddonPath.startsWith('unavailable') ? { error: floorAddonPath.slice('unavailable: '.length) } : { module: require(floorAddonPath) };
 const rounds = Number(roundsArg);
 const iterations = Number(iterationsArg);
 
@@ -60,6 +62,18 @@ async function main() {
 
   const setContenders = [
     { name: 'floor', label: 'C loop: 4 × setsockopt (the floor)', syscalls: 4, measure: () => floor('set') },
+    peer(floorAddon, {
+      name: 'inside',
+      label: 'the same C loop inside this Node process',
+      syscalls: 4,
+      socket: await socketFor(),
+      measure() {
+        return floorAddon.module.setLoop(this.socket._handle.fd, iterations);
+      },
+      check() {
+        return expectSettings(this.socket, { enabled: true, ...lastSet });
+      },
+    }),
     {
       name: 'library',
       label: 'enableKeepalive(s, { idle, interval, count })',
@@ -153,6 +167,12 @@ async function main() {
   const rawOut = new Int32Array(5);
   const getContenders = [
     { name: 'floor', label: 'C loop: 5 × getsockopt (the floor)', syscalls: 5, measure: () => floor('get') },
+    peer(floorAddon, {
+      name: 'inside',
+      label: 'the same C loop inside this Node process',
+      syscalls: 5,
+      measure: () => floorAddon.module.getLoop(getSocket._handle.fd, iterations),
+    }),
     {
       name: 'library',
       label: 'getKeepalive(s)',
@@ -214,6 +234,7 @@ async function main() {
     // Warm-up: let the JIT settle every JavaScript path before timing.
     for (let k = 0; k < 3; k++) for (const c of live) if (c.call) c.measure();
     const samples = interleave(live, rounds, (c) => c.measure());
+    for (const c of live) if (samples[c.name].some((ns) => !(ns > 0))) throw new Error(`${c.name}: a round failed (${samples[c.name]})`);
     return contenders.map((c) => ({
       name: c.name,
       label: c.label,
