@@ -38,6 +38,9 @@ const handleKinds: Readonly<Record<string, string>> = {
 /** The handle that owns the descriptor: the socket's own, or under TLS the one it encrypts. */
 function innerHandle(socket: net.Socket): AnyHandle | null {
   const handle = internals(socket)._handle;
+  // Every socket Node made has _handle (null until it has a descriptor); an
+  // object made from Socket.prototype without the constructor has none.
+  if (handle === undefined) throw invalidArgValue('socket', socket, 'is not a socket made by the net.Socket constructor');
   if (handle === null) return null;
   return handle._parent ?? handle;
 }

@@ -131,9 +131,12 @@ async function connectedClient(host = '127.0.0.1'): Promise<{ client: net.Socket
   return { client, peer: track(peerOf() as net.Socket) };
 }
 
-type TargetKind = 'client' | 'accepted' | 'client6' | 'connecting' | 'unconnected' | 'destroyed' | 'errored' | 'unix' | 'not a socket';
-const targetKinds: TargetKind[] = ['client', 'accepted', 'client6', 'connecting', 'unconnected', 'destroyed', 'errored', 'unix', 'not a socket'];
-const notSockets = [undefined, null, 7, 'socket', {}, { _handle: { fd: 0 } }, new Duplex(), net.createServer()];
+type TargetKind = 'client' | 'accepted' | 'client6' | 'connecting' | 'unconnected' | 'destroyed' | 'errored' | 'unix' | 'hollow' | 'not a socket';
+const targetKinds: TargetKind[] = ['client', 'accepted', 'client6', 'connecting', 'unconnected', 'destroyed', 'errored', 'unix', 'hollow', 'not a socket'];
+// Neither a socket nor a server or agent (those are targets of their own).
+const notSockets = [undefined, null, 7, 'socket', {}, { _handle: { fd: 0 } }, new Duplex()];
+/** Passes instanceof net.Socket but was never constructed: no state at all. */
+const hollowSocket = Object.create(net.Socket.prototype) as net.Socket;
 
 interface Target {
   kind: TargetKind;
@@ -170,13 +173,15 @@ async function makeTarget(kind: TargetKind, pick: number): Promise<Target> {
       await once(client, 'connect');
       return { kind, value: client };
     }
+    case 'hollow':
+      return { kind, value: hollowSocket };
     case 'not a socket':
       return { kind, value: notSockets[pick % notSockets.length] };
   }
 }
 
 const expectedTargetCode = (kind: TargetKind): string | undefined =>
-  ({ 'not a socket': 'ERR_INVALID_ARG_TYPE', destroyed: 'ERR_SOCKET_CLOSED', errored: 'ERR_SOCKET_CLOSED', unix: 'ERR_INVALID_ARG_VALUE' })[
+  ({ 'not a socket': 'ERR_INVALID_ARG_TYPE', destroyed: 'ERR_SOCKET_CLOSED', errored: 'ERR_SOCKET_CLOSED', unix: 'ERR_INVALID_ARG_VALUE', hollow: 'ERR_INVALID_ARG_VALUE' })[
     kind as string
   ];
 
