@@ -3,10 +3,10 @@
 // Run by bench/run.js as: node agent.js ROUNDS REQUESTS
 // Prints one JSON object.
 //
-// Each new socket is configured once, with the per-socket API, in one of two
-// places: the agent's createConnection (once per connection, nothing per
-// request) or each request's 'socket' event (a listener per request that
-// configures a socket the first time it sees it). Node's own setKeepAlive
+// Each new socket is configured once: by enableKeepalive(agent, …), or with
+// the per-socket API in one of two places, the agent's createConnection (once
+// per connection, nothing per request) or each request's 'socket' event (a
+// listener per request that configures a socket the first time it sees it). Node's own setKeepAlive
 // calls, made every time the agent takes a socket back into its pool, are
 // then held (no syscall).
 'use strict';
@@ -24,6 +24,7 @@ const options = { idle: 5000, interval: 2000, count: 3 };
 async function round(port, hook) {
   const withLibrary = hook !== 'none';
   const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: sockets });
+  if (hook === 'agent') enableKeepalive(agent, options);
   if (hook === 'createConnection') {
     agent.createConnection = function createConnection(connectOptions, callback) {
       return enableKeepalive(http.Agent.prototype.createConnection.call(this, connectOptions, callback), options);
@@ -77,6 +78,7 @@ async function main() {
     { name: 'without', hook: 'none' },
     { name: 'createConnection', hook: 'createConnection' },
     { name: 'socketEvent', hook: 'socket' },
+    { name: 'agentApi', hook: 'agent' },
   ];
   const checks = {};
   // Warm-up round each.

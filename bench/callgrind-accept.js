@@ -1,7 +1,7 @@
 // Child of bench/callgrind.js, run under valgrind: a server accepting COUNT
 // loopback connections from clients in the same process, with or without
-// enableKeepalive in its 'connection' handler.
-// Usage: node callgrind-accept.js ROOT with|without COUNT
+// enableKeepalive in its 'connection' handler, or enableKeepalive(server, …).
+// Usage: node callgrind-accept.js ROOT with|server|without COUNT
 'use strict';
 const net = require('node:net');
 
@@ -17,6 +17,7 @@ const server = net.createServer((socket) => {
   if (++accepted === count) server.close();
 });
 server.listen(0, '127.0.0.1', () => {
+  if (mode === 'server') enableKeepalive(server, options);
   let opened = 0;
   const open = () => {
     if (opened === count) return;

@@ -1,7 +1,7 @@
 // Child of bench/callgrind.js, run under valgrind: COUNT requests through a
 // keepalive http.Agent (8 sockets) to a server in the same process, without
 // the library or with each new socket configured (see bench/agent.js).
-// Usage: node callgrind-agent.js ROOT none|createConnection|socket COUNT
+// Usage: node callgrind-agent.js ROOT none|agent|createConnection|socket COUNT
 'use strict';
 const http = require('node:http');
 
@@ -13,6 +13,7 @@ const options = { idle: 5000, interval: 2000, count: 3 };
 const server = http.createServer((request, response) => response.end('ok'));
 server.listen(0, '127.0.0.1', () => {
   const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 8 });
+  if (hook === 'agent') enableKeepalive(agent, options);
   if (hook === 'createConnection') {
     agent.createConnection = function createConnection(connectOptions, callback) {
       return enableKeepalive(http.Agent.prototype.createConnection.call(this, connectOptions, callback), options);

@@ -70,6 +70,8 @@ function main() {
     rows.push(['accepted connection (both ends in one process), without', without]);
     for (const root of roots) {
       const tag = roots.length > 1 ? ` [${root}]` : '';
+      const serverForm = perConnection(root, 'server');
+      rows.push([`accepted connection, enableKeepalive(server, …)${tag} (${percent(serverForm / without - 1)})`, serverForm]);
       const withLibrary = perConnection(root, 'with');
       rows.push([`accepted connection, enableKeepalive in 'connection'${tag} (${percent(withLibrary / without - 1)})`, withLibrary]);
     }
@@ -83,9 +85,9 @@ function main() {
     rows.push(['agent request (server in the same process), without', bare]);
     for (const root of roots) {
       const tag = roots.length > 1 ? ` [${root}]` : '';
-      for (const [hook, label] of [['createConnection', 'createConnection'], ['socket', "request 'socket' event"]]) {
+      for (const [hook, label] of [['agent', 'enableKeepalive(agent, …)'], ['createConnection', 'createConnection'], ['socket', "request 'socket' event"]]) {
         const count = perRequest(root, hook);
-        rows.push([`agent request, configured in ${label}${tag} (${percent(count / bare - 1)})`, count]);
+        rows.push([`agent request, configured by ${label}${tag} (${percent(count / bare - 1)})`, count]);
       }
     }
     const width = Math.max(...rows.map(([label]) => label.length));
