@@ -151,8 +151,15 @@ int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]) {
     int32_t value = 0;
     int result = read_proc_int(kPaths[field], &value);
     if (result != 0) return KA_FAILURE(-result, field);
-    // procfs holds seconds for the two times.
-    out[field] = field == KA_DEFAULT_COUNT ? value : value * 1000;
+    if (field == KA_DEFAULT_COUNT) {
+      out[field] = value;
+      continue;
+    }
+    // procfs holds seconds for the two times. Kernels with a low HZ accept
+    // times (over ~24.8 days) whose milliseconds do not fit: say so rather
+    // than overflow.
+    if (value > INT32_MAX / 1000) return KA_FAILURE(EOVERFLOW, field);
+    out[field] = value * 1000;
   }
   return 0;
 }

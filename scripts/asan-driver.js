@@ -1,5 +1,5 @@
 // Drives the whole native surface of one addon build, for scripts/asan.sh:
-// every export, set/get/status on real sockets (IPv4, IPv6, client and
+// every export, set/get/status/systemDefaults on real sockets (IPv4, IPv6, client and
 // accepted ends, thousands of calls), every errno path the kernel can give
 // (files, FIFOs, UDP, Unix, listening and closed descriptors), the garbage
 // fixture in a child, and loading in worker threads (per-environment set-up
@@ -169,6 +169,36 @@ function garbageInChild() {
   return outcomes;
 }
 
+function systemDefaults() {
+  const out = new Int32Array(3);
+  for (let i = 0; i < 1000; i++) assert.equal(addon.systemDefaults(out), 0);
+  const proc = (name) => Number(fs.readFileSync(`/proc/sys/net/ipv4/tcp_keepalive_${name}`, 'utf8'));
+  assert.deepEqual([...out], [proc('time') * 1000, proc('intvl') * 1000, proc('probes')]);
+  assert.equal(typeof addon.acceptInherits, 'boolean');
+  // In a network namespace of its own (root only), the largest times the
+  // kernel takes, whose milliseconds do not fit 32 bits: an error, no overflow.
+  // The shell and ip run without the sanitizer runtime (their own leaks are
+  // not ours to judge); node gets it back, with the same options.
+  const script =
+    'ip link set lo up && echo 5000000 > /proc/sys/net/ipv4/tcp_keepalive_time && ' +
+    'echo 5000000 > /proc/sys/net/ipv4/tcp_keepalive_intvl && exec env LD_PRELOAD="$SANITIZER_RUNTIME" "$0" -e "$1" "$2"';
+  const probe = 'const o = new Int32Array(3); const s = require(process.argv[1]).systemDefaults(o); console.log(s);';
+  const { LD_PRELOAD: runtime = '', ...withoutRuntime } = process.env;
+  const child = spawnSync('unshare', ['-n', 'sh', '-c', script, process.execPath, probe, addonPath], {
+    encoding: 'utf8',
+    env: { ...withoutRuntime, SANITIZER_RUNTIME: runtime },
+  });
+  if (child.status !== 0 && /unshare|Operation not permitted|Invalid argument|write error/.test(child.stderr)) {
+    return 'extreme sysctls not tried here (needs root and a kernel that takes them)';
+  }
+  if (child.status !== 0 || child.stderr !== '') {
+    process.stderr.write(child.stderr);
+    throw new Error(`systemDefaults in a namespace exited with ${child.status}`);
+  }
+  assert.equal(errnoOf(Number(child.stdout.trim())), os.constants.errno.EOVERFLOW);
+  return 'extreme sysctls in a namespace: EOVERFLOW';
+}
+
 async function inWorkers() {
   const source = `
     const { parentPort, workerData } = require('node:worker_threads');
@@ -196,10 +226,11 @@ async function main() {
   await manySockets();
   await errnoPaths();
   const garbage = garbageInChild();
+  const extremes = systemDefaults();
   await inWorkers();
   process.stdout.write(
     `asan driver: ${calls.set} set, ${calls.get} get, ${calls.status} status calls here; ` +
-      `${garbage.returned + garbage.threw} garbage calls in a child; 4 worker threads\n`,
+      `${garbage.returned + garbage.threw} garbage calls in a child; 4 worker threads; ${extremes}\n`,
   );
 }
 
