@@ -86,39 +86,29 @@ describe.each([
   });
 });
 
-test('http2: the socket of a client session and of a server session', async () => {
-  const { key, cert } = localhostCertificate();
-  const results: unknown[] = [];
-  const server = http2.createSecureServer({ key, cert }, (request, response) => {
-    results.push(roundTrip(request.socket));
-    response.end('ok');
+describe.each([
+  ['http2 over TLS', true],
+  ['http2 without TLS (h2c)', false],
+] as const)('%s: the socket of a client session and of a server session', (_name, secure) => {
+  test('configured on both ends', async () => {
+    const { key, cert } = localhostCertificate();
+    const results: unknown[] = [];
+    const handler = (request: http2.Http2ServerRequest, response: http2.Http2ServerResponse) => {
+      results.push(roundTrip(request.socket));
+      response.end('ok');
+    };
+    const server = secure ? http2.createSecureServer({ key, cert }, handler) : http2.createServer(handler);
+    const port = await listen(server);
+    const session = secure
+      ? http2.connect(`https://localhost:${port}`, { ca: cert })
+      : http2.connect(`http://127.0.0.1:${port}`);
+    await once(session, 'connect');
+    results.push(roundTrip(session.socket));
+    const stream = session.request({ ':path': '/' });
+    stream.resume();
+    await once(stream, 'end');
+    session.close();
+    server.close();
+    expect(results).toEqual([expected, expected]);
   });
-  const port = await listen(server);
-  const session = http2.connect(`https://localhost:${port}`, { ca: cert });
-  await once(session, 'connect');
-  results.push(roundTrip(session.socket));
-  const stream = session.request({ ':path': '/' });
-  stream.resume();
-  await once(stream, 'end');
-  session.close();
-  server.close();
-  expect(results).toEqual([expected, expected]);
-});
-
-test('http2 without TLS (h2c)', async () => {
-  const results: unknown[] = [];
-  const server = http2.createServer((request, response) => {
-    results.push(roundTrip(request.socket));
-    response.end('ok');
-  });
-  const port = await listen(server);
-  const session = http2.connect(`http://127.0.0.1:${port}`);
-  await once(session, 'connect');
-  results.push(roundTrip(session.socket));
-  const stream = session.request({ ':path': '/' });
-  stream.resume();
-  await once(stream, 'end');
-  session.close();
-  server.close();
-  expect(results).toEqual([expected, expected]);
 });
