@@ -5,15 +5,21 @@
 // and per accepted connection and per request through a keepalive http.Agent,
 // with and without the library.
 //
-//   node bench/callgrind.js [ROOT ...]   ROOT: package directories to compare
-//                                        (default: this one)
+//   node bench/callgrind.js [--repeat N] [ROOT ...]
+//     ROOT: package directories to compare (default: this one)
+//     --repeat N: average the per-connection and per-request figures over N
+//                 runs each (single runs of those vary by up to 2 %)
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync, spawnSync } = require('node:child_process');
 
-const roots = process.argv.slice(2).map((root) => path.resolve(root));
+const args = process.argv.slice(2);
+const repeatAt = args.indexOf('--repeat');
+const repeat = repeatAt >= 0 ? Number(args.splice(repeatAt, 2)[1]) : 1;
+if (!(repeat >= 1)) throw new Error('--repeat takes a count >= 1');
+const roots = args.map((root) => path.resolve(root));
 if (roots.length === 0) roots.push(path.join(__dirname, '..'));
 const calls = 200000;
 const percent = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value * 100).toFixed(1)} %`;
@@ -62,9 +68,10 @@ function main() {
     }
     // Whole connections: start-up cancels between 4 000 and 12 000 of them.
     const accept = path.join(__dirname, 'callgrind-accept.js');
+    const mean = (measure) => Array.from({ length: repeat }, measure).reduce((a, b) => a + b, 0) / repeat;
     const perConnection = (root, mode) => {
       const args = (n) => ['--single-threaded', accept, root, mode, String(n)];
-      return (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000;
+      return mean(() => (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000);
     };
     const without = perConnection(roots[0], 'without');
     rows.push(['accepted connection (both ends in one process), without', without]);
@@ -79,7 +86,7 @@ function main() {
     const agentChild = path.join(__dirname, 'callgrind-agent.js');
     const perRequest = (root, hook) => {
       const args = (n) => ['--single-threaded', agentChild, root, hook, String(n)];
-      return (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000;
+      return mean(() => (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000);
     };
     const bare = perRequest(roots[0], 'none');
     rows.push(['agent request (server in the same process), without', bare]);
@@ -91,7 +98,7 @@ function main() {
       }
     }
     const width = Math.max(...rows.map(([label]) => label.length));
-    console.log(`user-space instructions (callgrind): per call (${calls} vs ${2 * calls} calls), per accepted connection and per agent request (4 000 vs 12 000)`);
+    console.log(`user-space instructions (callgrind): per call (${calls} vs ${2 * calls} calls), per accepted connection and per agent request (4 000 vs 12 000${repeat > 1 ? `, mean of ${repeat} runs` : ''})`);
     for (const [label, count] of rows) console.log(`${label.padEnd(width)}  ${Math.round(count).toLocaleString('en-US').padStart(7)}`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
