@@ -14,7 +14,7 @@ const http = require('node:http');
 const { fork } = require('node:child_process');
 const { once } = require('node:events');
 const { enableKeepalive, getKeepalive } = require('..');
-const { median, interleaveAsync } = require('./lib');
+const { median, interleaveAsync, benchAgent } = require('./lib');
 
 const rounds = Number(process.argv[2]);
 const requests = Number(process.argv[3]);
@@ -23,20 +23,8 @@ const options = { idle: 5000, interval: 2000, count: 3 };
 
 async function round(port, hook) {
   const withLibrary = hook !== 'none';
-  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: sockets });
-  if (hook === 'agent') enableKeepalive(agent, options);
-  if (hook === 'createConnection') {
-    agent.createConnection = function createConnection(connectOptions, callback) {
-      return enableKeepalive(http.Agent.prototype.createConnection.call(this, connectOptions, callback), options);
-    };
-  }
-  const configured = new WeakSet();
+  const { agent, onSocket } = benchAgent(http, enableKeepalive, hook, options, sockets);
   let checked = 'ok';
-  const onSocket = (socket) => {
-    if (configured.has(socket)) return;
-    configured.add(socket);
-    enableKeepalive(socket, options);
-  };
   let started = 0;
   let finished = 0;
   const start = process.hrtime.bigint();

@@ -4,6 +4,7 @@
 // Usage: node callgrind-agent.js ROOT none|agent|createConnection|socket COUNT
 'use strict';
 const http = require('node:http');
+const { benchAgent } = require('./lib');
 
 const [root, hook, countArg] = process.argv.slice(2);
 const count = Number(countArg);
@@ -12,19 +13,7 @@ const options = { idle: 5000, interval: 2000, count: 3 };
 
 const server = http.createServer((request, response) => response.end('ok'));
 server.listen(0, '127.0.0.1', () => {
-  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: 8 });
-  if (hook === 'agent') enableKeepalive(agent, options);
-  if (hook === 'createConnection') {
-    agent.createConnection = function createConnection(connectOptions, callback) {
-      return enableKeepalive(http.Agent.prototype.createConnection.call(this, connectOptions, callback), options);
-    };
-  }
-  const configured = new WeakSet();
-  const onSocket = (socket) => {
-    if (configured.has(socket)) return;
-    configured.add(socket);
-    enableKeepalive(socket, options);
-  };
+  const { agent, onSocket } = benchAgent(http, enableKeepalive, hook, options);
   let started = 0;
   let finished = 0;
   const next = () => {

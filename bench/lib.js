@@ -89,4 +89,28 @@ function loadPeer(name) {
 
 const firstLine = (error) => String((error && error.message) || error).split('\n')[0];
 
-module.exports = { median, timePerCall, interleave, interleaveAsync, loopback, loadPeer, firstLine };
+/**
+ * A keepalive http.Agent with 8 (or `sockets`) sockets, configured by `hook`:
+ * 'none' (without the library), 'agent' (enableKeepalive(agent, …)),
+ * 'createConnection' (each new socket, in the agent's createConnection) or
+ * 'socket' (from each request's 'socket' event: pass `onSocket` there).
+ * `enableKeepalive` comes from the build under test.
+ */
+function benchAgent(http, enableKeepalive, hook, options, sockets = 8) {
+  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxSockets: sockets });
+  if (hook === 'agent') enableKeepalive(agent, options);
+  if (hook === 'createConnection') {
+    agent.createConnection = function createConnection(connectOptions, callback) {
+      return enableKeepalive(http.Agent.prototype.createConnection.call(this, connectOptions, callback), options);
+    };
+  }
+  const configured = new WeakSet();
+  const onSocket = (socket) => {
+    if (configured.has(socket)) return;
+    configured.add(socket);
+    enableKeepalive(socket, options);
+  };
+  return { agent, onSocket };
+}
+
+module.exports = { median, timePerCall, interleave, interleaveAsync, loopback, loadPeer, firstLine, benchAgent };
