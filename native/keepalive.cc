@@ -227,9 +227,14 @@ int ka_status(int fd, uint32_t out[KA_STATUS_FIELD_COUNT]) {
     return KA_FAILURE(errno, KA_READ_TCP_INFO);
   }
   int queued = 0;
-  if (ioctl(fd, SIOCOUTQ, &queued) != 0) return KA_FAILURE(errno, KA_READ_OUTQ);
   int not_sent = 0;
-  if (ioctl(fd, SIOCOUTQNSD, &not_sent) != 0) return KA_FAILURE(errno, KA_READ_OUTQ_NOT_SENT);
+  // A listening socket has no send queue (the ioctls refuse it with EINVAL);
+  // there TCP_INFO's unacked field counts the connections waiting in the
+  // accept queue, which server.ts needs.
+  if (info.tcpi_state != TCP_LISTEN) {
+    if (ioctl(fd, SIOCOUTQ, &queued) != 0) return KA_FAILURE(errno, KA_READ_OUTQ);
+    if (ioctl(fd, SIOCOUTQNSD, &not_sent) != 0) return KA_FAILURE(errno, KA_READ_OUTQ_NOT_SENT);
+  }
   out[KA_STATUS_STATE] = info.tcpi_state;
   out[KA_STATUS_PROBES] = info.tcpi_probes;
   out[KA_STATUS_RETRANSMITS] = info.tcpi_retransmits;

@@ -2,10 +2,13 @@
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import type { KernelValues } from './options';
-import { configureSocket, mergeValues, type Enable } from './apply';
-import { mayBeTcp } from './socket';
+import { configureSocket, mergeValues, warnOnFailure, type Enable } from './apply';
+import { tcpHandleIfAny } from './socket';
 
-type CreateConnection = (options: unknown, callback?: (error: Error | null, socket?: net.Socket) => void) => net.Socket | undefined | null;
+type CreateConnection = (options: unknown, callback?: (error: Error | null, socket?: unknown) => void) => unknown;
+
+/** A socket of the agent's whose settings fail on connect keeps working; the failure is reported. */
+const warnOnly = warnOnFailure('TCP_KEEPALIVE_AGENT', "an agent's socket");
 
 interface AgentSettings {
   values: KernelValues;
@@ -16,20 +19,30 @@ interface AgentSettings {
 
 interface AgentInternals {
   createConnection: CreateConnection;
-  readonly sockets: NodeJS.ReadOnlyDict<net.Socket[]>;
-  readonly freeSockets: NodeJS.ReadOnlyDict<net.Socket[]>;
+  readonly sockets?: NodeJS.ReadOnlyDict<unknown[]>;
+  readonly freeSockets?: NodeJS.ReadOnlyDict<unknown[]>;
 }
 
 const internals = (agent: http.Agent): AgentInternals => agent as unknown as AgentInternals;
 
 const agents = new WeakMap<http.Agent, AgentSettings>();
 
-/** The agent's open TCP sockets now, in use and pooled (agents with socketPath make Unix ones). */
+/** Whether `stream` is a TCP socket (connected or connecting); anything else is left alone. */
+const isTcp = (stream: unknown): stream is net.Socket => tcpHandleIfAny(stream) !== undefined;
+
+/**
+ * The agent's open TCP sockets now, in use and pooled. Agents with socketPath
+ * make Unix sockets, and a custom createConnection may return any Duplex.
+ */
 function tcpSocketsOf(agent: http.Agent): net.Socket[] {
   const { sockets, freeSockets } = internals(agent);
-  return [...Object.values(sockets), ...Object.values(freeSockets)]
-    .flatMap((list) => list ?? [])
-    .filter((socket) => !socket.destroyed && mayBeTcp(socket));
+  return [...Object.values(sockets ?? {}), ...Object.values(freeSockets ?? {})]
+    .flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : []))
+    .filter(isTcp);
+}
+
+function warn(error: unknown): void {
+  warnOnly(undefined as never, error as Error);
 }
 
 /**
@@ -39,11 +52,17 @@ function tcpSocketsOf(agent: http.Agent): net.Socket[] {
  */
 function wrapCreateConnection(agent: http.Agent, settings: AgentSettings): void {
   const original = internals(agent).createConnection;
-  const configure = (socket: net.Socket | undefined | null): void => {
-    if (socket && !socket.destroyed && mayBeTcp(socket)) configureSocket(socket, settings.values, settings.enable);
+  // Runs inside the agent's (and the callback's) call: never throws.
+  const configure = (socket: unknown): void => {
+    if (!isTcp(socket)) return;
+    try {
+      configureSocket(socket, settings.values, settings.enable, warnOnly);
+    } catch (error) {
+      warn(error);
+    }
   };
   const createConnection: CreateConnection = function (this: unknown, options, callback) {
-    let configured: net.Socket | undefined;
+    let configured: unknown;
     const socket = original.call(
       this,
       options,

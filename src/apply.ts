@@ -1,53 +1,36 @@
 // Applying settings to one socket: now if it is connected, on 'connect' if not.
 import type * as net from 'node:net';
-import { binding, decodeFailure, NativeOption, UNCHANGED } from './binding';
-import { systemError } from './errors';
-import { setWithNode } from './fallback';
+import { mergeValues, ON, writeToHandle, type Enable } from './backend';
+import { forgetInNode, hold } from './hold';
 import type { KernelValues } from './options';
-import { connectingSocketOf, descriptorOf, holdSettings, recordDisabled, tcpHandleOf, type TcpHandle } from './socket';
+import { connectingSocketOf, tcpHandleOf, type TcpHandle } from './socket';
 
-/** SO_KEEPALIVE as the binding takes it. */
-export type Enable = 0 | 1;
-export const ON: Enable = 1;
-export const OFF: Enable = 0;
+export { mergeValues, ON, OFF, throwIfFailed, untouched, type Enable } from './backend';
 
-/** Kernel values that change nothing. */
-export const untouched = (): KernelValues => [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
-
-/** Copies the values that are set in `values` over `into`. */
-export function mergeValues(into: KernelValues, values: KernelValues): void {
-  for (let i = 0; i < into.length; i++) if (values[i] !== UNCHANGED) into[i] = values[i];
-}
-
-/** Throws the Node-shaped system error for a failure status of set/get. */
-export function throwIfFailed(status: number, syscall: 'setsockopt' | 'getsockopt'): void {
-  if (status === 0) return;
-  const { errno, option } = decodeFailure(status);
-  throw systemError(errno, syscall, binding?.optionNames[option] ?? `option ${option}`);
-}
-
-/** One native call: the values, then SO_KEEPALIVE. */
-export function setOnDescriptor(fd: number, values: KernelValues, enable: Enable): void {
-  // Callers reach a descriptor only with the addon (apply and server.ts check).
-  if (binding === null) throw new Error('setOnDescriptor needs the native addon');
-  throwIfFailed(binding.set(fd, values[0], values[1], values[2], values[3], enable), 'setsockopt');
-}
-
-/** Makes Node keep what the kernel now holds for this socket (no syscall). */
-export function holdApplied(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
-  if (enable === ON) {
-    const idle = values[NativeOption.Idle];
-    holdSettings(socket, handle, idle === UNCHANGED ? 0 : idle * 1000);
-  } else {
-    recordDisabled(socket, handle);
-  }
-}
-
-/** Sets the values and SO_KEEPALIVE on a connected socket, then makes Node keep them. */
+/** Writes the values and SO_KEEPALIVE to a connected socket, then holds them through Node's calls. */
 export function apply(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
-  if (binding === null) setWithNode(handle, values, enable === ON);
-  else setOnDescriptor(descriptorOf(handle), values, enable);
-  holdApplied(socket, handle, values, enable);
+  writeToHandle(handle, values, enable);
+  hold(socket, handle, values, enable);
+}
+
+/** Sockets that forget their settings in Node's record when they close. */
+const forgetting = new WeakSet<net.Socket>();
+
+/**
+ * apply, for a socket that may be connected again later (socket.connect()
+ * after it closed). Node re-applies its recorded setKeepAlive on a new
+ * connection, which would give a hybrid of our idle and libuv's interval and
+ * count; so the record is cleared on 'close', and a new connection starts
+ * with none of the settings, as a new socket does.
+ */
+function applyUntilClose(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
+  apply(socket, handle, values, enable);
+  if (enable !== ON || forgetting.has(socket)) return;
+  forgetting.add(socket);
+  socket.once('close', () => {
+    forgetting.delete(socket);
+    forgetInNode(socket);
+  });
 }
 
 /** What happens when settings deferred to 'connect' cannot be applied. */
@@ -55,6 +38,18 @@ export type DeferredFailure = (socket: net.Socket, error: Error) => void;
 
 /** By default the socket is destroyed with the error: keepalive is never silently missing. */
 const destroyWithError: DeferredFailure = (socket, error) => socket.destroy(error);
+
+/**
+ * For code that meets other people's sockets (agents, the preload): a socket
+ * that turned out not to be TCP is left alone; a failed syscall is reported
+ * as a warning with `code`, and the connection goes on.
+ */
+export function warnOnFailure(code: string, what: string): DeferredFailure {
+  return (_socket, error) => {
+    if ((error as { code?: unknown }).code === 'ERR_INVALID_ARG_VALUE') return;
+    process.emitWarning(`keepalive could not be set on ${what}: ${error.message}`, { code });
+  };
+}
 
 /** Settings asked for while the socket was connecting, applied on 'connect'. */
 interface Deferred {
@@ -71,7 +66,7 @@ const deferred = new WeakMap<net.Socket, Deferred>();
  * by a 'connect' listener placed before any of the user's; if the socket
  * closes first, both listeners go away and nothing is applied.
  */
-function defer(socket: net.Socket, values: KernelValues, enable: Enable, onFailure: DeferredFailure): void {
+function defer(socket: net.Socket, values: KernelValues, enable: Enable, onFailure: DeferredFailure, clearOnClose: boolean): void {
   const target = connectingSocketOf(socket);
   const pending = deferred.get(target);
   if (pending) {
@@ -87,7 +82,9 @@ function defer(socket: net.Socket, values: KernelValues, enable: Enable, onFailu
       deferred.delete(target);
       try {
         const handle = tcpHandleOf(socket);
-        if (handle !== null) apply(socket, handle, entry.values, entry.enable);
+        if (handle === null) return;
+        if (clearOnClose) applyUntilClose(socket, handle, entry.values, entry.enable);
+        else apply(socket, handle, entry.values, entry.enable);
       } catch (error) {
         onFailure(socket, error as Error);
       }
@@ -102,14 +99,20 @@ function defer(socket: net.Socket, values: KernelValues, enable: Enable, onFailu
   target.once('close', entry.onClose);
 }
 
-/** Applies now to a connected socket, or on 'connect' to one still connecting. Throws on bad sockets. */
+/**
+ * Applies now to a connected socket, or on 'connect' to one still connecting.
+ * Throws on bad sockets. `clearOnClose` false is for the preload, which
+ * configures every connection a socket makes anyway.
+ */
 export function configureSocket(
   socket: net.Socket,
   values: KernelValues,
   enable: Enable,
   onFailure: DeferredFailure = destroyWithError,
+  clearOnClose = true,
 ): void {
   const handle = tcpHandleOf(socket);
-  if (handle === null || socket.connecting) defer(socket, values, enable, onFailure);
+  if (handle === null || socket.connecting) defer(socket, values, enable, onFailure, clearOnClose);
+  else if (clearOnClose) applyUntilClose(socket, handle, values, enable);
   else apply(socket, handle, values, enable);
 }

@@ -1,8 +1,8 @@
 // System-wide defaults, and how long a dead peer goes unnoticed.
 import { binding, decodeFailure, UNCHANGED } from './binding';
-import { featureUnavailable, invalidArgType, systemError } from './errors';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError } from './errors';
 import { addonMissing } from './fallback';
-import { toKernelValues, type KeepaliveOptions } from './options';
+import type { KeepaliveOptions } from './options';
 
 /** The system-wide values for sockets with no per-socket setting, like getKeepalive's. */
 export interface SystemDefaults {
@@ -38,8 +38,28 @@ export function getSystemDefaults(): SystemDefaults {
 /** What detectionTime takes: options, or settings read back with getKeepalive. */
 export interface DetectionInput extends KeepaliveOptions {
   /** false (keepalive off) means a dead idle peer is never noticed. */
-  enabled?: boolean;
+  enabled?: boolean | undefined;
 }
+
+const detectionFields = ['idle', 'interval', 'count', 'userTimeout', 'enabled'];
+
+/**
+ * One field of detectionTime's input: a number >= 0 (an integer for count),
+ * or undefined. Values are data here, not settings to make: whatever the
+ * kernel reports (a system default above the per-socket limit, say) is used.
+ */
+function field(options: Record<string, unknown>, key: string, integer: boolean): number | undefined {
+  const value = options[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw invalidArgType(`options.${key}`, 'of type number', value);
+  if (!(value >= 0 && value < Infinity) || (integer && !Number.isInteger(value))) {
+    throw outOfRange(`options.${key}`, integer ? 'an integer >= 0' : '>= 0 and finite', value);
+  }
+  return value;
+}
+
+/** The kernel keeps idle and interval in whole seconds: what it would hold for `ms`. */
+const wholeSeconds = (ms: number): number => Math.ceil(ms / 1000) * 1000;
 
 /**
  * Milliseconds an idle connection whose peer vanished stays open before the
@@ -48,20 +68,32 @@ export interface DetectionInput extends KeepaliveOptions {
  * the kernel keeps them. With a userTimeout (Linux), the kernel ignores count:
  * it drops the connection at the first probe time, after at least one probe,
  * at which userTimeout has passed. Infinity when `enabled` is false.
+ *
+ * Takes options or what getKeepalive and getSystemDefaults return, whatever
+ * the kernel reported: values are only checked to be numbers >= 0.
  */
 export function detectionTime(options: DetectionInput = {}): number {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
-  const { enabled, ...keepaliveOptions } = options;
+  const record = options as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!detectionFields.includes(key)) {
+      throw invalidArgValue(`options.${key}`, record[key], `is not a keepalive option (expected ${detectionFields.join(', ')})`);
+    }
+  }
+  const { enabled } = options;
   if (enabled !== undefined && typeof enabled !== 'boolean') throw invalidArgType('options.enabled', 'of type boolean', enabled);
-  // Same checks and rounding as enableKeepalive.
-  const [idleSeconds, intervalSeconds, givenCount, userTimeout] = toKernelValues(keepaliveOptions);
+  const givenIdle = field(record, 'idle', false);
+  const givenInterval = field(record, 'interval', false);
+  const givenCount = field(record, 'count', true);
+  const userTimeout = field(record, 'userTimeout', true);
   if (enabled === false) return Infinity;
   let system: SystemDefaults | undefined;
   const defaults = (): SystemDefaults => (system ??= getSystemDefaults());
-  const idle = idleSeconds === UNCHANGED ? defaults().idle : idleSeconds * 1000;
-  const interval = intervalSeconds === UNCHANGED ? defaults().interval : intervalSeconds * 1000;
-  const count = givenCount === UNCHANGED ? defaults().count : givenCount;
-  if (userTimeout === UNCHANGED || userTimeout === 0) return idle + interval * count;
-  const probes = Math.max(1, Math.ceil((userTimeout - idle) / interval));
+  const idle = givenIdle === undefined ? defaults().idle : wholeSeconds(givenIdle);
+  const interval = givenInterval === undefined ? defaults().interval : wholeSeconds(givenInterval);
+  const count = givenCount === undefined ? defaults().count : givenCount;
+  if (userTimeout === undefined || userTimeout === 0) return idle + interval * count;
+  // A zero interval (possible only as data) would never reach the timeout by probing.
+  const probes = interval === 0 ? 1 : Math.max(1, Math.ceil((userTimeout - idle) / interval));
   return idle + interval * probes;
 }

@@ -3,8 +3,23 @@ import { inspect, getSystemErrorMap } from 'node:util';
 
 type NodeError<E extends Error> = E & { code: string };
 
+/**
+ * Adds `code`, and shows it the way Node's own errors do: the stack (what an
+ * uncaught error or console.error prints) starts `TypeError [ERR_…]: …`, and
+ * so does String(error), while `name` stays `TypeError`.
+ */
 function withCode<E extends Error>(error: E, code: string): NodeError<E> {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  const { name } = error;
+  // V8 writes the stack's first line from `name` when the stack is first read.
+  Object.defineProperty(error, 'name', { value: `${name} [${code}]`, configurable: true, writable: true });
+  void error.stack;
+  delete (error as { name?: string }).name;
+  Object.defineProperty(error, 'toString', {
+    value: () => `${name} [${code}]: ${error.message}`,
+    configurable: true,
+    writable: true,
+  });
   return error as NodeError<E>;
 }
 
@@ -40,10 +55,14 @@ export function invalidArgType(name: string, expected: string, actual: unknown):
 /** ERR_INVALID_ARG_VALUE: `The property 'options.intervall' is not a keepalive option …. Received 5` */
 export function invalidArgValue(name: string, value: unknown, reason: string): NodeError<TypeError> {
   const kind = name.includes('.') ? 'property' : 'argument';
-  return withCode(
-    new TypeError(`The ${kind} '${name}' ${reason}. Received ${inspect(value, { depth: 0 })}`),
-    'ERR_INVALID_ARG_VALUE',
-  );
+  // Objects (a socket, a server) by their class, never dumped whole; other
+  // values inspected and cut at 128 characters, as Node cuts them.
+  let received = describeReceived(value);
+  if (typeof value !== 'object' || value === null) {
+    const shown = inspect(value);
+    received = `Received ${shown.length > 128 ? `${shown.slice(0, 128)}...` : shown}`;
+  }
+  return withCode(new TypeError(`The ${kind} '${name}' ${reason}. ${received}`), 'ERR_INVALID_ARG_VALUE');
 }
 
 /** ERR_OUT_OF_RANGE: `The value of "options.count" is out of range. It must be >= 1 && <= 127. Received 0` */

@@ -6,16 +6,16 @@ import { fallbackPlatform, withIdleFirst } from './fallback';
 /** What `enableKeepalive` accepts. Every field is optional; an omitted one is left as it is. */
 export interface KeepaliveOptions {
   /** Milliseconds of idleness before the first probe (TCP_KEEPIDLE). Rounded up to whole seconds. */
-  idle?: number;
+  idle?: number | undefined;
   /** Milliseconds between unanswered probes (TCP_KEEPINTVL). Rounded up to whole seconds. */
-  interval?: number;
+  interval?: number | undefined;
   /** Unanswered probes before the connection is dropped (TCP_KEEPCNT). */
-  count?: number;
+  count?: number | undefined;
   /**
    * Milliseconds that sent data may stay unacknowledged before the connection
    * is dropped (TCP_USER_TIMEOUT); 0 restores the system's behaviour.
    */
-  userTimeout?: number;
+  userTimeout?: number | undefined;
 }
 
 /** What `getKeepalive` returns: the values the kernel holds for the socket. */
@@ -56,6 +56,9 @@ const optionLabels: Readonly<Record<KeepaliveOptionName, string>> = {
 
 export const OPTION_NAMES = Object.keys(optionLabels) as readonly KeepaliveOptionName[];
 
+const isOptionName = (key: string): key is KeepaliveOptionName =>
+  key === 'idle' || key === 'interval' || key === 'count' || key === 'userTimeout';
+
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
@@ -93,55 +96,51 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
     return value;
   }
 
+  function check(key: KeepaliveOptionName, option: ValueOption, value: unknown, values: KernelValues): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number') throw invalidArgType(`options.${key}`, 'of type number', value);
+    // A missing option has no limit to check against: it is named in the error at the end.
+    if (!available[option]) return `${optionLabels[key]} (options.${key})`;
+    switch (option) {
+      case NativeOption.Idle:
+        values[option] = seconds(key, value, maxIdleMs);
+        break;
+      case NativeOption.Interval:
+        values[option] = seconds(key, value, maxIntervalMs);
+        break;
+      case NativeOption.Count:
+        values[option] = integer(key, value, 1, maxCount);
+        break;
+      default:
+        values[option] = integer(key, value, 0, maxUserTimeout);
+    }
+    return undefined;
+  }
+
   return function toKernelValues(options: unknown): KernelValues {
     const values: KernelValues = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
     if (options === undefined) return values;
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw invalidArgType('options', 'of type object', options);
     }
-    const record = options as Record<string, unknown>;
-    let missing: string[] | undefined;
-    for (const key in record) {
-      if (!hasOwn.call(record, key)) continue;
-      const value = record[key];
-      let option: ValueOption;
-      switch (key) {
-        case 'idle':
-          option = NativeOption.Idle;
-          break;
-        case 'interval':
-          option = NativeOption.Interval;
-          break;
-        case 'count':
-          option = NativeOption.Count;
-          break;
-        case 'userTimeout':
-          option = NativeOption.UserTimeout;
-          break;
-        default:
-          throw invalidArgValue(`options.${key}`, value, `is not a keepalive option ${expected}`);
-      }
-      if (value === undefined) continue;
-      if (typeof value !== 'number') throw invalidArgType(`options.${key}`, 'of type number', value);
-      // A missing option has no limit to check against.
-      if (!available[option]) {
-        (missing ??= []).push(`${optionLabels[key as KeepaliveOptionName]} (options.${key})`);
-        continue;
-      }
-      switch (option) {
-        case NativeOption.Idle:
-          values[option] = seconds(key, value, maxIdleMs);
-          break;
-        case NativeOption.Interval:
-          values[option] = seconds(key, value, maxIntervalMs);
-          break;
-        case NativeOption.Count:
-          values[option] = integer(key, value, 1, maxCount);
-          break;
-        default:
-          values[option] = integer(key, value, 0, maxUserTimeout);
+    // Own keys that are not options are typos: refused before anything is read.
+    for (const key in options) {
+      if (!isOptionName(key) && hasOwn.call(options, key)) {
+        throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option ${expected}`);
       }
     }
+    // Ordinary property access, as net.connect(options) reads its options:
+    // getters and inherited properties count.
+    const record = options as KeepaliveOptions;
+    let missing: string[] | undefined;
+    let name = check('idle', NativeOption.Idle, record.idle, values);
+    if (name !== undefined) (missing ??= []).push(name);
+    name = check('interval', NativeOption.Interval, record.interval, values);
+    if (name !== undefined) (missing ??= []).push(name);
+    name = check('count', NativeOption.Count, record.count, values);
+    if (name !== undefined) (missing ??= []).push(name);
+    name = check('userTimeout', NativeOption.UserTimeout, record.userTimeout, values);
+    if (name !== undefined) (missing ??= []).push(name);
     if (missing !== undefined) throw featureUnavailable(missing, platform.missingReason);
     return values;
   };

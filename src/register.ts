@@ -10,10 +10,10 @@
 // accept gets the settings. Worker threads load the preload again through
 // their inherited execArgv.
 import * as net from 'node:net';
-import { configureSocket, OFF, ON, untouched, type DeferredFailure } from './apply';
+import { configureSocket, OFF, ON, untouched, warnOnFailure } from './apply';
 import { EnvironmentError, readEnvironment, type EnvironmentSettings } from './environment';
-import { configureServer } from './server';
-import { mayBeTcp } from './socket';
+import { configureServer, serverEmitting } from './server';
+import { tcpHandleIfAny } from './socket';
 
 /** Marks the prototypes once, so a second copy of the preload does nothing. */
 const installed = Symbol.for('tcp-keepalive.register');
@@ -23,7 +23,7 @@ function warn(error: unknown): void {
 }
 
 /** A connection whose settings failed on connect keeps going; the program is not ours to break. */
-const warnOnly: DeferredFailure = (_socket, error) => warn(error);
+const warnOnly = warnOnFailure('TCP_KEEPALIVE_REGISTER', 'a connection');
 
 function install(settings: EnvironmentSettings): void {
   const { enabled } = settings;
@@ -35,7 +35,7 @@ function install(settings: EnvironmentSettings): void {
   net.Socket.prototype.connect = function connectWithKeepalive(this: net.Socket, ...args: unknown[]) {
     const result = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
     try {
-      if (!this.destroyed && mayBeTcp(this)) configureSocket(this, values, enable, warnOnly);
+      if (tcpHandleIfAny(this) !== undefined) configureSocket(this, values, enable, warnOnly, false);
     } catch (error) {
       warn(error);
     }
@@ -51,6 +51,22 @@ function install(settings: EnvironmentSettings): void {
     }
     return (listen as (...a: unknown[]) => net.Server).apply(this, args);
   } as typeof listen;
+
+  // Servers get the settings from their own emit, not from listeners the
+  // program would see in listenerCount() or eventNames(). One comparison per
+  // event; arguments pass through untouched.
+  const emit = net.Server.prototype.emit;
+  net.Server.prototype.emit = function emitWithKeepalive(this: net.Server, event: string | symbol) {
+    if (event === 'connection' || event === 'listening') {
+      try {
+        serverEmitting(this, event, arguments[1]);
+      } catch (error) {
+        warn(error);
+      }
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return emit.apply(this, arguments as unknown as Parameters<typeof emit>);
+  } as typeof emit;
 }
 
 function register(): void {

@@ -2,111 +2,152 @@
 //
 // On Linux an accepted socket starts as a copy of the listening socket,
 // keepalive options included. So the options go on the listening socket once,
-// and each accepted connection only needs Node told to keep them (no syscall).
-// Where Node itself overrides them (a server created with keepAlive: true calls
-// setKeepAlive on every accepted socket before 'connection'), or where
-// inheritance is not known, they are applied to each connection.
-import * as net from 'node:net';
-import { binding } from './binding';
+// and each connection the server's own handle accepts later only needs the
+// hold (no syscall). Everything else gets the settings written to it:
+// connections that were already waiting in the accept queue when the
+// listening socket was configured (they were copied before), sockets handed
+// to the server with emit('connection', socket), connections of servers made
+// with Node's keepAlive option (Node overwrites them before 'connection'), and
+// every connection where inheritance is not known (no addon, another
+// platform, a cluster worker). Streams that are not TCP pass through untouched.
+import type * as net from 'node:net';
+import { binding, StatusField, STATUS_FIELD_COUNT } from './binding';
+import { listenerInherits, mergeValues, writeToDescriptor, type Enable } from './backend';
 import { invalidArgValue } from './errors';
 import type { KernelValues } from './options';
-import { apply, holdApplied, mergeValues, setOnDescriptor, type Enable } from './apply';
-import { tcpHandleOf } from './socket';
+import { apply } from './apply';
+import { hold } from './hold';
+import { acceptedBy, listenerHandleOf, serverSetsKeepAlive, tcpHandleIfAny } from './socket';
 
 interface ServerSettings {
   values: KernelValues;
   enable: Enable;
-  /** Whether accepted sockets hold the settings by inheritance. */
+  /** Whether connections the server's handle accepts from now on hold the settings by inheritance. */
   inherited: boolean;
+  /** Connections accepted from now on that were queued before the listening socket was configured. */
+  queued: number;
+  /** Error codes already reported, so a failing server warns once per cause, not per connection. */
+  readonly reported: Set<string>;
   readonly onListening: () => void;
-  readonly onConnection: (socket: net.Socket) => void;
+  readonly onConnection: (socket: unknown) => void;
 }
-
-interface ServerInternals {
-  readonly _handle: { readonly fd?: number; constructor: { name: string } } | null;
-  /** Node's own server option: setKeepAlive on every accepted socket. */
-  readonly keepAlive?: boolean;
-}
-
-const internals = (server: net.Server): ServerInternals => server as unknown as ServerInternals;
 
 const servers = new WeakMap<net.Server, ServerSettings>();
 
+const statusBuffer = new Uint32Array(STATUS_FIELD_COUNT);
+
 /**
- * Puts the settings on the listening socket, so that accepted sockets inherit
- * them. Returns whether they do (false: apply them to each connection instead).
+ * How many connections wait in the listening socket's accept queue (Linux's
+ * TCP_INFO reports it for a listener). Read after the listener was
+ * configured: the count includes every connection copied before that.
+ * Undefined if it cannot be read.
  */
-function applyToListener(server: net.Server, values: KernelValues, enable: Enable): boolean {
-  const handle = internals(server)._handle;
-  if (!binding?.acceptInherits || handle === null) return false;
-  const kind = handle.constructor.name;
-  if (kind !== 'TCP') {
-    const what = kind === 'Pipe' ? 'a Unix domain socket or named pipe' : `a ${kind} handle`;
-    throw invalidArgValue('target', server, `must listen on TCP, but it listens on ${what}`);
-  }
-  // A cluster worker's round-robin handle has no descriptor: connections come from the primary.
-  const fd = handle.fd;
-  if (fd === undefined || fd < 0) return false;
-  setOnDescriptor(fd, values, enable);
-  return true;
+function acceptQueueLength(fd: number): number | undefined {
+  if (binding === null || !binding.statusAvailable) return undefined;
+  if (binding.status(fd, statusBuffer) !== 0) return undefined;
+  return statusBuffer[StatusField.UnackedSegments];
 }
 
-function onAccepted(server: net.Server, settings: ServerSettings, socket: net.Socket): void {
+/**
+ * Puts the settings on the listening socket, so that accepted sockets inherit
+ * them. Returns whether they do, and how many queued connections do not.
+ */
+function applyToListener(server: net.Server, values: KernelValues, enable: Enable): { inherited: boolean; queued: number } {
+  const listener = listenerHandleOf(server);
+  if (listener?.kind === 'other') {
+    throw invalidArgValue('target', server, 'must listen on TCP, but it listens on a Unix domain socket or named pipe');
+  }
+  if (!listenerInherits || listener === null || listener.kind !== 'tcp') return { inherited: false, queued: 0 };
+  writeToDescriptor(listener.fd, values, enable);
+  const queued = acceptQueueLength(listener.fd);
+  return queued === undefined ? { inherited: false, queued: 0 } : { inherited: true, queued };
+}
+
+function report(settings: ServerSettings, error: Error): void {
+  const code = (error as { code?: string }).code ?? error.message;
+  if (settings.reported.has(code)) return;
+  settings.reported.add(code);
+  process.emitWarning(`keepalive could not be set on an accepted connection: ${error.message}`, {
+    code: 'TCP_KEEPALIVE_SERVER',
+  });
+}
+
+/** Runs inside the server's 'connection' emit: never throws, never destroys. */
+function onAccepted(server: net.Server, settings: ServerSettings, stream: unknown): void {
+  const handle = tcpHandleIfAny(stream);
+  if (!handle) return;
+  const socket = stream as net.Socket;
   try {
-    const handle = tcpHandleOf(socket);
-    if (handle === null) return;
-    if (settings.inherited && !internals(server).keepAlive) holdApplied(socket, handle, settings.values, settings.enable);
-    else apply(socket, handle, settings.values, settings.enable);
+    const ownAccept = acceptedBy(socket, server);
+    if (ownAccept && settings.queued > 0) settings.queued--;
+    else if (ownAccept && settings.inherited && !serverSetsKeepAlive(server)) {
+      hold(socket, handle, settings.values, settings.enable);
+      return;
+    }
+    apply(socket, handle, settings.values, settings.enable);
   } catch (error) {
-    socket.destroy(error as Error);
+    report(settings, error as Error);
   }
 }
 
 /**
  * Applies `values` to the listening socket and every connection `server`
- * accepts from now on. With `skipNonTcp`, a server found listening on a Unix
- * path when it starts listening is left alone without a warning (the preload
- * configures every server a program makes).
+ * accepts from now on, through 'listening' and 'connection' listeners placed
+ * before the program's. With `byPreload`, no listener is added (a program may
+ * count its listeners): the preload's patched emit calls serverEmitting, and
+ * a server found listening on a Unix path is left alone without a warning.
  */
-export function configureServer(server: net.Server, values: KernelValues, enable: Enable, skipNonTcp = false): void {
+export function configureServer(server: net.Server, values: KernelValues, enable: Enable, byPreload = false): void {
   const existing = servers.get(server);
   const merged: KernelValues = existing ? [...existing.values] : [...values];
   if (existing) mergeValues(merged, values);
   // On a listening server, errors surface here, before anything is recorded.
-  const inherited = server.listening ? applyToListener(server, merged, enable) : false;
+  const listener = server.listening ? applyToListener(server, merged, enable) : { inherited: false, queued: 0 };
   if (existing) {
     existing.values = merged;
     existing.enable = enable;
-    existing.inherited = inherited;
+    existing.inherited = listener.inherited;
+    existing.queued = listener.queued;
     return;
   }
   const settings: ServerSettings = {
     values: merged,
     enable,
-    inherited,
+    ...listener,
+    reported: new Set(),
     onListening() {
       try {
-        settings.inherited = applyToListener(server, settings.values, settings.enable);
+        Object.assign(settings, applyToListener(server, settings.values, settings.enable));
       } catch (error) {
         // Too late to throw to the caller. A server that is not TCP is left
         // alone; after a failed syscall each connection gets the settings.
         settings.inherited = false;
         const notTcp = (error as { code?: string }).code === 'ERR_INVALID_ARG_VALUE';
         if (notTcp) forget(server);
-        if (!(notTcp && skipNonTcp)) process.emitWarning(error as Error);
+        if (!(notTcp && byPreload)) process.emitWarning(error as Error);
       }
     },
     onConnection: (socket) => onAccepted(server, settings, socket),
   };
   servers.set(server, settings);
+  if (byPreload) return;
   server.prependListener('listening', settings.onListening);
   server.prependListener('connection', settings.onConnection);
+}
+
+/** For the preload's emit: what the listeners of configureServer would do, before the program's listeners run. */
+export function serverEmitting(server: net.Server, event: unknown, argument: unknown): void {
+  const settings = servers.get(server);
+  if (settings === undefined) return;
+  if (event === 'connection') settings.onConnection(argument);
+  else if (event === 'listening') settings.onListening();
 }
 
 function forget(server: net.Server): void {
   const settings = servers.get(server);
   if (settings === undefined) return;
   servers.delete(server);
+  // Harmless where the preload added none.
   server.removeListener('listening', settings.onListening);
   server.removeListener('connection', settings.onConnection);
 }

@@ -1,12 +1,15 @@
-// Where a Node socket keeps its file descriptor, and how Node's own
-// setKeepAlive calls are kept from undoing ours.
+// Where Node keeps a socket's descriptor and its keepalive bookkeeping: the
+// private fields of net.Socket, tls.TLSSocket and net.Server read here (and in
+// hold.ts, which patches the TCP handle), each assumption written beside it.
 import * as net from 'node:net';
 import { connectingError, invalidArgType, invalidArgValue, socketClosed } from './errors';
 
 /** The parts of Node's TCP handle (lib/net.js, src/tcp_wrap.cc) this library uses. */
 export interface TcpHandle {
+  /** The descriptor; -1 until the socket is bound or connecting. */
   readonly fd: number;
-  setKeepAlive(enable: boolean, delaySeconds: number): number;
+  /** Seconds; Node 24.19+ and 26.4+ also pass interval (seconds) and count. */
+  setKeepAlive(enable: boolean, delaySeconds: number, ...intervalAndCount: number[]): number;
 }
 
 interface AnyHandle {
@@ -18,12 +21,23 @@ interface AnyHandle {
 
 /** The private fields of net.Socket (and tls.TLSSocket) read here. */
 interface SocketInternals {
-  readonly _handle: AnyHandle | null;
+  /** null until the socket has a handle, and again after it closed; absent on objects not made by the constructor. */
+  readonly _handle: AnyHandle | null | undefined;
   /** tls.TLSSocket made over an existing socket: that socket. */
   readonly _parent?: unknown;
+  /** Set by net.Server's onconnection on the sockets its own handle accepted. */
+  readonly server?: unknown;
+}
+
+interface ServerInternals {
+  /** A TCP or Pipe handle; in a cluster worker under round-robin, a plain object without a descriptor. */
+  readonly _handle: { readonly fd?: number; constructor?: { name?: string } } | null;
+  /** Node's own server option: setKeepAlive on every accepted socket before 'connection'. */
+  readonly keepAlive?: boolean;
 }
 
 const internals = (socket: net.Socket): SocketInternals => socket as unknown as SocketInternals;
+const serverInternals = (server: net.Server): ServerInternals => server as unknown as ServerInternals;
 
 /** Throws ERR_INVALID_ARG_TYPE unless `value` is a net.Socket (TLS sockets and http2 session sockets are). */
 export function assertSocket(value: unknown, name = 'socket'): asserts value is net.Socket {
@@ -35,26 +49,27 @@ const handleKinds: Readonly<Record<string, string>> = {
   JSStream: 'a JavaScript stream, not an operating-system socket',
 };
 
-/** The handle that owns the descriptor: the socket's own, or under TLS the one it encrypts. */
-function innerHandle(socket: net.Socket): AnyHandle | null {
+/** The handle that owns the descriptor: the socket's own, or under TLS the one it encrypts; undefined if it has none at all. */
+function innerHandle(socket: net.Socket): AnyHandle | null | undefined {
   const handle = internals(socket)._handle;
-  // Every socket Node made has _handle (null until it has a descriptor); an
-  // object made from Socket.prototype without the constructor has none.
-  if (handle === undefined) throw invalidArgValue('socket', socket, 'is not a socket made by the net.Socket constructor');
-  if (handle === null) return null;
+  if (handle === null || handle === undefined) return handle;
   return handle._parent ?? handle;
 }
 
-const kindOf = (handle: AnyHandle): string => (handle as object).constructor.name;
-
-/** False for a socket that is known not to be TCP (a Unix domain socket, TLS over a JS stream). */
-export function mayBeTcp(socket: net.Socket): boolean {
-  const handle = innerHandle(socket);
-  return handle === null || kindOf(handle) === 'TCP';
-}
+const kindOf = (handle: object): string => (handle.constructor as { name?: string } | undefined)?.name ?? 'unknown';
 
 /** The constructor of the last handle found to be Node's TCP handle. */
 let tcpConstructor: unknown;
+
+function isTcp(handle: AnyHandle): boolean {
+  const constructor = (handle as object).constructor;
+  // Comparing the constructor is much cheaper than reading its name, and this
+  // runs on every call; the name decides only for a constructor not seen yet.
+  if (constructor === tcpConstructor) return true;
+  if (kindOf(handle) !== 'TCP') return false;
+  tcpConstructor = constructor;
+  return true;
+}
 
 /**
  * The TCP handle under `socket` (through TLS), or null while the socket has
@@ -63,19 +78,28 @@ let tcpConstructor: unknown;
 export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
   if (socket.destroyed) throw socketClosed();
   const handle = innerHandle(socket);
+  // Every socket Node made has _handle (null until it has a descriptor); an
+  // object made from Socket.prototype without the constructor has none.
+  if (handle === undefined) throw invalidArgValue('socket', socket, 'is not a socket made by the net.Socket constructor');
   if (handle === null) return null;
-  const constructor = (handle as object).constructor;
-  // Comparing the constructor is much cheaper than reading its name, and this
-  // runs on every call; the name decides only for a constructor not seen yet.
-  if (constructor !== tcpConstructor) {
+  if (!isTcp(handle)) {
     const kind = kindOf(handle);
-    if (kind !== 'TCP') {
-      const what = handleKinds[kind] ?? `a ${kind} handle`;
-      throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${what}`);
-    }
-    tcpConstructor = constructor;
+    throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${handleKinds[kind] ?? `a ${kind} handle`}`);
   }
   return handle as TcpHandle;
+}
+
+/**
+ * For code that meets other people's streams (servers, agents, the preload):
+ * the TCP handle of a live TCP socket, null for a net.Socket that has no
+ * handle yet, undefined for anything else (a Duplex, a Unix socket, TLS over
+ * a JS stream, a closed socket). Never throws.
+ */
+export function tcpHandleIfAny(stream: unknown): TcpHandle | null | undefined {
+  if (!(stream instanceof net.Socket) || stream.destroyed) return undefined;
+  const handle = innerHandle(stream);
+  if (handle === null || handle === undefined) return handle;
+  return isTcp(handle) ? (handle as TcpHandle) : undefined;
 }
 
 /** The descriptor of a connected socket's handle, read now (never cached: numbers get reused). */
@@ -108,66 +132,31 @@ export function connectingSocketOf(socket: net.Socket): net.Socket {
   return inner;
 }
 
-/**
- * Replaces the handle's setKeepAlive while our settings hold. Node calls it on
- * connect, on accepted sockets and (through http.Agent) whenever a socket
- * returns to the pool; each real call would reset idle, interval (1 s) and
- * count (10). Turning keepalive on again is a no-op: our values are in place.
- * Turning it off goes through and ends the override.
- */
-function stickySetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number): number {
-  if (enable) return 0;
-  releaseSettings(this);
-  return this.setKeepAlive(false, delaySeconds);
-}
+/** Whether `server`'s own handle accepted `socket` (not handed to it with emit('connection')). */
+export const acceptedBy = (socket: net.Socket, server: net.Server): boolean => internals(socket).server === server;
 
-const nodeSetKeepAlive = net.Socket.prototype.setKeepAlive;
-const keepHandleSettings = (): number => 0;
+/** Whether Node calls setKeepAlive on each accepted socket itself (net.createServer({ keepAlive: true })). */
+export const serverSetsKeepAlive = (server: net.Server): boolean => serverInternals(server).keepAlive === true;
+
+/** What a listening server's handle is: TCP with its descriptor, another kind (a Pipe), or none of its own. */
+export type ListenerHandle = { kind: 'tcp'; fd: number } | { kind: 'other'; name: string } | { kind: 'remote' };
 
 /**
- * Brings Node's own record of the keepalive state (which it uses to skip
- * repeated setKeepAlive calls) in line with the kernel, without a syscall.
+ * A cluster worker's server under round-robin holds a plain object without a
+ * descriptor: the primary accepts and sends each connection over. A worker
+ * under the "none" policy holds the listening socket it shares with every
+ * other worker; setting options there would configure its siblings too, so
+ * workers are treated as having no listener of their own.
  */
-function recordInNode(socket: net.Socket, handle: TcpHandle, enabled: boolean, idleMs: number): void {
-  const own = Object.getOwnPropertyDescriptor(handle, 'setKeepAlive');
-  Object.defineProperty(handle, 'setKeepAlive', { value: keepHandleSettings, configurable: true, writable: true });
-  try {
-    nodeSetKeepAlive.call(socket, enabled, idleMs);
-  } catch {
-    // Only Node's bookkeeping: the kernel already holds the settings.
-  } finally {
-    if (own) Object.defineProperty(handle, 'setKeepAlive', own);
-    else delete (handle as Partial<TcpHandle>).setKeepAlive;
-  }
+export function listenerHandleOf(server: net.Server): ListenerHandle | null {
+  const handle = serverInternals(server)._handle;
+  if (handle === null) return null;
+  const name = kindOf(handle);
+  if (name === 'Pipe') return { kind: 'other', name };
+  if (process.env.NODE_UNIQUE_ID !== undefined || name !== 'TCP') return { kind: 'remote' };
+  const fd = handle.fd;
+  return fd !== undefined && fd >= 0 ? { kind: 'tcp', fd } : { kind: 'remote' };
 }
 
-/** Makes the settings just applied to `handle` survive Node's setKeepAlive calls. */
-export function holdSettings(socket: net.Socket, handle: TcpHandle, idleMs: number): void {
-  // Already held: Node's record says on (only setKeepAlive(false) could change
-  // that, and it ends the hold), so there is nothing to do on this hot path.
-  if (handle.setKeepAlive === stickySetKeepAlive) return;
-  // A plain store (not defineProperty): it runs once per socket, on the accept
-  // and connect paths, and a store is the cheaper way to add the property.
-  (handle as { setKeepAlive: TcpHandle['setKeepAlive'] }).setKeepAlive = stickySetKeepAlive;
-  // Node's record now says on. Its call reaches stickySetKeepAlive, which makes
-  // no syscall for "on"; no property is deleted from the handle, so it keeps
-  // its fast shape for the socket's I/O (a delete would make it a dictionary).
-  try {
-    nodeSetKeepAlive.call(socket, true, idleMs);
-  } catch {
-    // Only Node's bookkeeping: the kernel already holds the settings.
-  }
-}
-
-/** Ends holdSettings: Node's setKeepAlive calls reach the kernel again. */
-export function releaseSettings(handle: TcpHandle): void {
-  if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) {
-    delete (handle as Partial<TcpHandle>).setKeepAlive;
-  }
-}
-
-/** Records in Node that keepalive is off, after disableKeepalive turned it off. */
-export function recordDisabled(socket: net.Socket, handle: TcpHandle): void {
-  releaseSettings(handle);
-  recordInNode(socket, handle, false, 0);
-}
+/** Whether `socket` was closed (its handle is gone) and may be connected again. */
+export const hasNoHandle = (socket: net.Socket): boolean => internals(socket)._handle === null;

@@ -66,8 +66,17 @@ describe('detectionTime', () => {
     expect(detectionTime(getKeepalive(client))).toBe(6000);
   });
 
-  test('bad options get the same errors as enableKeepalive', () => {
-    expect(() => detectionTime({ count: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  test('values are data: anything the kernel may report is used, not checked against per-socket limits', () => {
+    // Above TCP_KEEPIDLE's 32767 s and TCP_KEEPCNT's 127, as system defaults may be.
+    expect(detectionTime({ idle: 86400000, interval: 75000, count: 200 })).toBe(86400000 + 75000 * 200);
+    expect(detectionTime({ idle: 0, interval: 1000, count: 0 })).toBe(0);
+  });
+
+  test('bad options get errors with Node codes', () => {
+    expect(() => detectionTime({ count: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => detectionTime({ count: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => detectionTime({ idle: NaN })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => detectionTime({ idle: '5s' } as unknown as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => detectionTime({ intervall: 1 } as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => detectionTime(null as unknown as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => detectionTime({ enabled: 'yes' } as unknown as object)).toThrow(

@@ -51,7 +51,8 @@ test('enableKeepalive again after setKeepAlive(false) holds again', async () => 
   const { client } = await connectedPair();
   enableKeepalive(client, options);
   client.setKeepAlive(false);
-  enableKeepalive(client);
+  // The hold covers the fields given since it began; setKeepAlive(false) ended it.
+  enableKeepalive(client, options);
   client.setKeepAlive(true, 9000);
   expect(getKeepalive(client)).toEqual(held);
 });

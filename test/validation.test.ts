@@ -260,7 +260,7 @@ describe('options the platform lacks → ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', (
         name: 'TypeError',
         code: 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
         message:
-          'The features TCP_KEEPCNT (options.count), TCP_USER_TIMEOUT (options.userTimeout) and TCP_KEEPINTVL (options.interval) ' +
+          'The features TCP_KEEPINTVL (options.interval), TCP_KEEPCNT (options.count) and TCP_USER_TIMEOUT (options.userTimeout) ' +
           'are unavailable on the current platform, which is being used to run Node.js. Only idle here',
       }),
     );

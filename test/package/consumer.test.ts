@@ -100,9 +100,19 @@ test('every subpath in the exports map loads, with the same names from require a
   expect(loaded[manifest.name].cjs).toEqual(expect.arrayContaining(['enableKeepalive']));
 });
 
-describe('TypeScript (tsc --noEmit --strict, types through the exports map)', () => {
+describe('TypeScript (tsc --noEmit --strict --exactOptionalPropertyTypes, types through the exports map)', () => {
   const tsc = (args: string[]): Run =>
-    inProject([path.join('node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--target', 'es2022', '--types', 'node', ...args]);
+    inProject([
+      path.join('node_modules', 'typescript', 'bin', 'tsc'),
+      '--noEmit',
+      '--strict',
+      '--exactOptionalPropertyTypes',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      ...args,
+    ]);
   const nodeNext = ['--module', 'nodenext', '--moduleResolution', 'nodenext'];
   const bundler = ['--module', 'esnext', '--moduleResolution', 'bundler'];
 

@@ -1,0 +1,113 @@
+// Keeping what was set through Node's own setKeepAlive calls, field by field.
+//
+// Node calls the TCP handle's setKeepAlive on connect, on accepted sockets of
+// servers made with keepAlive: true, and (through http.Agent) whenever a
+// socket returns to the pool; each call resets idle and (libuv 1.49+) sets
+// interval 1 s and count 10. A program calls it too (pg, mongodb and ioredis
+// set their own idle this way). The hold keeps exactly the fields that were
+// asked for and lets every other one be the program's: the call goes through,
+// then the held fields are written again. When all three fields the call sets
+// are held, it would change nothing, and makes no syscall at all.
+import type * as net from 'node:net';
+import { NativeOption, UNCHANGED } from './binding';
+import { mergeValues, ON, writeToHandle, type Enable } from './backend';
+import type { KernelValues } from './options';
+import type { TcpHandle } from './socket';
+
+type HandleSetKeepAlive = TcpHandle['setKeepAlive'];
+
+/** The fields held on each handle, UNCHANGED where the program decides, and the socket it serves. */
+const holds = new WeakMap<TcpHandle, KernelValues>();
+
+/** The class's own setKeepAlive (src/tcp_wrap.cc), under any own property of ours. */
+const classSetKeepAlive = (handle: TcpHandle): HandleSetKeepAlive =>
+  (Object.getPrototypeOf(handle) as TcpHandle).setKeepAlive;
+
+/** Set while only Node's record is being updated: the handle's call must do nothing then. */
+let recording = false;
+
+function warn(error: unknown): void {
+  process.emitWarning(`keepalive could not be restored after setKeepAlive: ${(error as Error).message}`, {
+    code: 'TCP_KEEPALIVE_HOLD',
+  });
+}
+
+/** Put on the handle as an own property while fields are held. */
+function heldSetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number, ...rest: number[]): number {
+  if (recording) return 0;
+  const original = classSetKeepAlive(this);
+  const held = holds.get(this);
+  if (held === undefined) return original.call(this, enable, delaySeconds, ...rest);
+  if (!enable) {
+    release(this);
+    return original.call(this, false, delaySeconds, ...rest);
+  }
+  const idle = held[NativeOption.Idle];
+  const interval = held[NativeOption.Interval];
+  const count = held[NativeOption.Count];
+  if (idle !== UNCHANGED && interval !== UNCHANGED && count !== UNCHANGED) return 0;
+  const status = original.call(this, true, delaySeconds, ...rest);
+  if (idle !== UNCHANGED || interval !== UNCHANGED || count !== UNCHANGED) {
+    // Inside the program's own call: a failure is reported, never thrown.
+    try {
+      writeToHandle(this, [idle, interval, count, UNCHANGED], ON);
+    } catch (error) {
+      warn(error);
+    }
+  }
+  return status;
+}
+
+const nodeSetKeepAlive: (this: net.Socket, enable: boolean, initialDelayMs: number) => net.Socket =
+  (require('node:net') as typeof net).Socket.prototype.setKeepAlive;
+
+/**
+ * Brings Node's own record of the keepalive state (kSetKeepAlive and its
+ * delay, which it uses to skip repeated calls) in line with the kernel, with
+ * no syscall: the handle's call, reached through heldSetKeepAlive, does nothing.
+ */
+function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
+  recording = true;
+  try {
+    nodeSetKeepAlive.call(socket, enabled, idleMs);
+  } catch {
+    // Only Node's bookkeeping: the kernel already holds the settings.
+  } finally {
+    recording = false;
+  }
+}
+
+/**
+ * After `values` and `enable` were written to `handle`: holds the fields set
+ * in `values` (adding to those held before), or with keepalive off, ends the
+ * hold. Node's record is updated either way, so its next setKeepAlive(false)
+ * or (true, other delay) is not skipped.
+ */
+export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
+  // A plain store (not defineProperty): it runs once per socket on the accept
+  // and connect paths, and keeps the handle's fast shape.
+  if (handle.setKeepAlive !== heldSetKeepAlive) (handle as { setKeepAlive: HandleSetKeepAlive }).setKeepAlive = heldSetKeepAlive;
+  if (enable !== ON) {
+    recordInNode(socket, false, 0);
+    release(handle);
+    return;
+  }
+  let held = holds.get(handle);
+  if (held === undefined) holds.set(handle, (held = [...values]));
+  else mergeValues(held, values);
+  const idle = held[NativeOption.Idle];
+  // Without a held idle Node's record says "on, delay 0": a setKeepAlive(true)
+  // without a delay only turns SO_KEEPALIVE on, which it already is.
+  recordInNode(socket, true, idle === UNCHANGED ? 0 : idle * 1000);
+}
+
+/** Clears Node's record of keepalive on a closed socket, so that a new connection of it starts without it. */
+export function forgetInNode(socket: net.Socket): void {
+  recordInNode(socket, false, 0);
+}
+
+/** Ends the hold: Node's setKeepAlive calls reach the kernel unchanged again. */
+export function release(handle: TcpHandle): void {
+  holds.delete(handle);
+  if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) delete (handle as Partial<TcpHandle>).setKeepAlive;
+}
