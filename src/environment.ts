@@ -99,7 +99,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
       throw new EnvironmentError(`${variable.name}=${JSON.stringify(text)} is not valid: use ${variable.allowed}`);
     }
     if (platform.optionNames[variable.native] === null) {
-      throw new EnvironmentError(`${variable.name} is set, but this platform has no such socket option`);
+      // Without the addon the option may well exist: say what is really missing.
+      const why = 'missingReason' in platform ? platform.missingReason : 'this platform has no such socket option';
+      throw new EnvironmentError(`${variable.name} is set, but ${why}`);
     }
     options[variable.option] = value;
   }

@@ -23,6 +23,14 @@ const loadReason = bindingFailure?.message.split('\n')[0] ?? 'no reason given';
 export const addonMissing = `tcp-keepalive's native addon is not loaded (${loadReason})`;
 
 /**
+ * Linux's per-socket limits (include/net/tcp.h: MAX_TCP_KEEPIDLE,
+ * MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT; TCP_USER_TIMEOUT takes an int), in
+ * NativeOption order, for where the addon that reads them from the headers
+ * is not loaded. native.test.ts checks them against the addon.
+ */
+export const linuxOptionMax: readonly number[] = [32767, 32767, 127, 2 ** 31 - 1, 1];
+
+/**
  * The option table of Node's setKeepAlive, for createValidator. The limits
  * are Linux's (where a failed build lands here), the tightest among the
  * platforms Node runs on, so a value is refused before anything is changed.
@@ -35,7 +43,7 @@ export const fallbackPlatform: PlatformOptions = {
     null,
     'SO_KEEPALIVE',
   ],
-  optionMax: [32767, 32767, 127, 0, 1],
+  optionMax: [...linuxOptionMax.slice(0, 3), 0, 1],
   missingReason: nodeSetsIntervalAndCount
     ? `${addonMissing}, and Node's setKeepAlive sets only on/off, idle, interval and count`
     : `${addonMissing}, and Node ${process.version}'s setKeepAlive sets only on/off and idle`,
@@ -82,7 +90,7 @@ const nothingSet: KernelValues = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
  * Node's call fails.
  */
 export function setWithNode(handle: TcpHandle, values: KernelValues, enable: boolean): void {
-  // holdSettings puts its own setKeepAlive on the handle: call the class's.
+  // hold.ts puts its own setKeepAlive on the handle: call the class's.
   const setKeepAlive = (Object.getPrototypeOf(handle) as TcpHandle).setKeepAlive as HandleSetKeepAlive;
   if (!enable) {
     check(setKeepAlive.call(handle, false, 0), 'SO_KEEPALIVE');

@@ -451,3 +451,140 @@ describe('check', () => {
     });
   });
 });
+
+describe('every exit path ends the command cleanly (issue 9)', () => {
+  const noAddon = { ...process.env, PREBUILDS_ONLY: '1' };
+
+  /** Runs a shell script with $CLI, $NODE and $ROOT set, optionally without the addon. */
+  function script(text: string, env: NodeJS.ProcessEnv = process.env, prefix: string[] = []): Result {
+    const command = [...prefix, 'sh', '-c', text];
+    const { status, stdout, stderr } = spawnSync(command[0], command.slice(1), {
+      encoding: 'utf8',
+      timeout: 20000,
+      env: { ...env, CLI: `${process.execPath} ${cli}`, NODE: process.execPath, ROOT: root },
+    });
+    return { status, stdout, stderr };
+  }
+
+  namespaceTest('system defaults beyond the per-socket limits are read, shown and computed with', () => {
+    const extremes =
+      'ip link set lo up && echo 86400 > /proc/sys/net/ipv4/tcp_keepalive_time && echo 200 > /proc/sys/net/ipv4/tcp_keepalive_probes';
+    const result = script(
+      `${extremes} && $CLI show && $CLI show --json && $CLI sysctl --count 5 | tail -1 && $CLI sysctl --count 5 --apply && ` +
+        `$NODE -e "const net = require('net'); const k = require(process.env.ROOT); const s = net.createServer().listen(0, '127.0.0.1', () => { ` +
+        `const c = net.connect(s.address().port, '127.0.0.1', () => { k.enableKeepalive(c); console.log(k.detectionTime(k.getKeepalive(c))); c.destroy(); s.close(); }); });"`,
+      process.env,
+      ['unshare', '-n'],
+    );
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const interval = systemDefaults().interval;
+    expect(result.stdout).toContain('  idle      86400s  (24h)');
+    expect(result.stdout).toContain(`{"idle":86400000,"interval":${interval},"count":200,"detectionTime":${86400000 + interval * 200}}`);
+    expect(result.stdout).toContain('net.ipv4.tcp_keepalive_probes = 5\n');
+    expect(result.stdout).toContain(`now noticed after 86400s + 5 × ${interval / 1000}s`);
+    // The library's own example, on a fresh socket that inherits those defaults.
+    expect(result.stdout.trim().split('\n').at(-1)).toBe(String(86400000 + interval * 5));
+  });
+
+  namespaceTest('sysctl --apply: a value the kernel refuses rolls back what was written before it, and says so', () => {
+    const fresh = inNamespace(catDefaults).stdout.trim().split('\n');
+    // The kernel refuses the write of probes (a u8 sysctl on this kernel is bounded by
+    // the proc handler; an immutable file makes any write fail): make the third write fail.
+    const result = script(
+      `mount -t tmpfs none /tmp 2>/dev/null; mount --bind /dev/null /proc/sys/net/ipv4/tcp_keepalive_probes && ` +
+        `$CLI sysctl --idle 1m --interval 10 --count 5 --apply; echo "exit $?"; cat /proc/sys/net/ipv4/tcp_keepalive_time /proc/sys/net/ipv4/tcp_keepalive_intvl`,
+      process.env,
+      ['unshare', '-n', '-m'],
+    );
+    expect(result.stderr).toMatch(
+      /^tcp-keepalive sysctl: the kernel holds .* for net\.ipv4\.tcp_keepalive_probes, not 5; nothing applied \(every value written before was put back\)\n$/,
+    );
+    expect(result.stdout.trim().split('\n')).toEqual(['exit 1', fresh[0], fresh[1]]);
+  });
+
+  test('without the addon, sysctl takes every valid argument (procfs needs no addon)', () => {
+    const result = spawnSync(process.execPath, [cli, 'sysctl', '--interval', '10', '--count', '5'], { encoding: 'utf8', env: noAddon });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(result.stdout).toContain('net.ipv4.tcp_keepalive_intvl = 10\nnet.ipv4.tcp_keepalive_probes = 5\n');
+  });
+
+  namespaceTest('without the addon, sysctl --apply writes and reports', () => {
+    const result = script('$CLI sysctl --idle 60 --apply && cat /proc/sys/net/ipv4/tcp_keepalive_time', noAddon, ['unshare', '-n']);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('60');
+  });
+
+  test('without the addon, the preload names the missing addon, not a missing socket option', () => {
+    const result = spawnSync(process.execPath, ['--require', path.join(root, 'dist', 'register.js'), '-e', ''], {
+      encoding: 'utf8',
+      env: { ...noAddon, KEEPINTVL: '5' },
+    });
+    expect(result.status).toBe(9);
+    expect(result.stderr).toMatch(/^tcp-keepalive\/register: KEEPINTVL is set, but tcp-keepalive's native addon is not loaded \(/);
+  });
+
+  /** The exit code of `child`, or a failure naming its stderr if it has not ended within `ms`. */
+  async function exitWithin(child: ChildProcess, ms: number, stderr: () => string): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const [code] = (await Promise.race([
+        once(child, 'exit'),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`check did not end within ${ms} ms; stderr: ${stderr()}`)), ms);
+        }),
+      ])) as [number | null];
+      return code;
+    } finally {
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
+
+  /** A server that holds its connections open until the test ends, then closes them. */
+  function idlePeer(): net.Server {
+    const open = new Set<net.Socket>();
+    const server = net.createServer((socket) => open.add(socket.on('error', () => {})));
+    server.on('close', () => open.forEach((socket) => socket.destroy()));
+    const close = server.close.bind(server);
+    server.close = (callback?: (error?: Error) => void) => {
+      open.forEach((socket) => socket.destroy());
+      return close(callback);
+    };
+    return server;
+  }
+
+  test('check whose watch fails (no addon to read the settings): one line, exit 1, the process ends', async () => {
+    const server = idlePeer();
+    const port = await listen(server);
+    try {
+      const child = spawn(process.execPath, [cli, 'check', `127.0.0.1:${port}`], { env: noAddon });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const code = await exitWithin(child, 10000, () => stderr);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/^tcp-keepalive check: The feature getKeepalive is unavailable .*native addon.*\n$/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('check | head -1: a closed stdout ends the command quietly', async () => {
+    const server = idlePeer();
+    const port = await listen(server);
+    try {
+      const child = spawn('sh', ['-c', `"$NODE" "$CLI_JS" check 127.0.0.1:${port} --every 50ms | head -1; echo "done"`], {
+        env: { ...process.env, NODE: process.execPath, CLI_JS: cli },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const code = await exitWithin(child, 10000, () => stderr);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stdout).toMatch(/^Connected to 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+\.\ndone\n$/);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeFailure, NativeOption } from '../src/binding';
+import { linuxOptionMax } from '../src/fallback';
 import { binding } from './helpers/native';
 import { closeAll, connectedPair, fdOf } from './helpers/loopback';
 
@@ -61,6 +62,8 @@ test('the kernel rejecting a value comes back as -(errno | option << 16), and no
 test('option names come from the system headers and limits from the kernel', () => {
   expect(binding.optionNames[NativeOption.Enable]).toBe('SO_KEEPALIVE');
   expect(binding.optionMax).toEqual([32767, 32767, 127, 2147483647, 1]);
+  // The copy used where no addon loads (fallback, the CLI's sysctl) agrees with the headers.
+  expect(binding.optionMax).toEqual(linuxOptionMax);
 });
 
 test('a failed syscall through the public API is an Error shaped like Node\'s (child process)', () => {

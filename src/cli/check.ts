@@ -294,5 +294,14 @@ function watch(socket: net.Socket, plan: Plan): Promise<ExitCode> {
 export async function check(args: string[]): Promise<ExitCode> {
   const plan = readPlan(args);
   const socket = await connect(plan);
-  return watch(socket, plan);
+  try {
+    return await watch(socket, plan);
+  } catch (error) {
+    // Whatever failed while watching (reading the settings, say), the
+    // connection ends here: the process must not stay open, nor meet a late
+    // ECONNRESET without a listener.
+    socket.on('error', ignore);
+    socket.destroy();
+    throw error;
+  }
 }

@@ -2,8 +2,11 @@
 // --apply to write them to /proc/sys of the current network namespace.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { getSystemDefaults, type SystemDefaults } from '../defaults';
-import { keepaliveCount, keepaliveDuration, parseOrExplain } from './args';
+import type { SystemDefaults } from '../defaults';
+import { formatDuration } from '../duration';
+import { linuxOptionMax } from '../fallback';
+import { NativeOption } from '../binding';
+import { duration, parseOrExplain } from './args';
 import { explainDetection, table } from './format';
 import { ExitCode, Failure, UsageError } from './outcome';
 import { defaultsNames } from './show';
@@ -28,11 +31,32 @@ interface Setting {
   value: number;
 }
 
-/** Milliseconds of a duration argument as the whole seconds a sysctl holds. */
+/**
+ * The largest value of each default: the per-socket limits of Linux's
+ * include/net/tcp.h, so that every socket can also hold what the system does.
+ * Linux only (the one platform where --apply writes), so no addon is needed.
+ */
+const maxima: Readonly<Record<Field, number>> = {
+  idle: linuxOptionMax[NativeOption.Idle],
+  interval: linuxOptionMax[NativeOption.Interval],
+  count: linuxOptionMax[NativeOption.Count],
+};
+
+/** A duration argument as the whole seconds a sysctl holds. */
 function wholeSeconds(flag: string, field: 'idle' | 'interval', text: string): number {
-  const ms = keepaliveDuration(flag, field, text);
+  const ms = duration(flag, text);
+  const max = maxima[field];
+  if (!(ms > 0 && ms <= max * 1000)) {
+    throw new UsageError(`${flag} must be a duration above 0 and at most ${max}s (${formatDuration(max * 1000)}), got '${text}'`);
+  }
   if (ms % 1000 !== 0) throw new UsageError(`${flag} must be whole seconds, as sysctls hold them, got '${text}'`);
   return ms / 1000;
+}
+
+function probes(flag: string, text: string): number {
+  const count = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!(count >= 1 && count <= maxima.count)) throw new UsageError(`${flag} must be an integer from 1 to ${maxima.count}, got '${text}'`);
+  return count;
 }
 
 function readSettings(values: { idle?: string; interval?: string; count?: string }): Setting[] {
@@ -41,7 +65,7 @@ function readSettings(values: { idle?: string; interval?: string; count?: string
     const text = values[field];
     if (text === undefined) return;
     const flag = `--${field}`;
-    const value = field === 'count' ? keepaliveCount(flag, text) : wholeSeconds(flag, field, text);
+    const value = field === 'count' ? probes(flag, text) : wholeSeconds(flag, field, text);
     settings.push({ field, name: linuxNames[index], value });
   });
   if (settings.length === 0) throw new UsageError('give at least one of --idle, --interval, --count');
@@ -57,7 +81,7 @@ function detectionSentence(settings: readonly Setting[]): string | undefined {
   const missing = fields.filter((field) => given[field] === undefined);
   if (missing.length === 0) return `An idle dead peer is noticed after ${explainDetection(given as SystemDefaults)}.`;
   if (process.platform !== 'linux') return undefined;
-  const filled = { ...getSystemDefaults(), ...given };
+  const filled = { ...readProcDefaults(), ...given };
   return `With this system's current ${missing.join(' and ')}, an idle dead peer is noticed after ${explainDetection(filled)}.`;
 }
 
@@ -88,6 +112,14 @@ function fileText(settings: readonly Setting[]): string {
 
 const procPath = (name: string): string => `/proc/sys/${name.replace(/\./g, '/')}`;
 
+const readProc = (path: string): string => fs.readFileSync(path, 'utf8').trim();
+
+/** This network namespace's defaults from /proc/sys, as data (whatever the kernel holds), in ms and probes. */
+function readProcDefaults(): SystemDefaults {
+  const [idle, interval, count] = linuxNames.map((name) => Number(readProc(procPath(name))));
+  return { idle: idle * 1000, interval: interval * 1000, count };
+}
+
 function whyNotWritten(error: unknown, path: string): string {
   const code = (error as { code?: unknown }).code;
   switch (code) {
@@ -110,37 +142,60 @@ function elsewhere(settings: readonly Setting[]): string {
   return `--apply writes Linux's /proc/sys; on ${process.platform} run: sudo sysctl ${assignments.join(' ')} (and add them to /etc/sysctl.conf)`;
 }
 
+interface Change {
+  setting: Setting;
+  path: string;
+  before: string;
+}
+
+/** Puts back what was written; returns the paths it could not restore. */
+function rollBack(changes: readonly Change[]): string[] {
+  const failed: string[] = [];
+  for (const change of [...changes].reverse()) {
+    try {
+      fs.writeFileSync(change.path, `${change.before}\n`);
+    } catch {
+      failed.push(change.path);
+    }
+  }
+  return failed;
+}
+
+/**
+ * Writes every setting or none: everything that can be checked was checked
+ * before the first write; a write that fails, or a value the kernel does not
+ * keep as written, puts back what was already changed and says so.
+ */
 function apply(settings: readonly Setting[]): ExitCode {
   if (process.platform !== 'linux') throw new Failure(elsewhere(settings));
-  const changes: { setting: Setting; path: string; before: string; after: string }[] = [];
-  const read = (path: string): string => fs.readFileSync(path, 'utf8').trim();
+  const changes: Change[] = [];
+  let failure: string | undefined;
   for (const setting of settings) {
     const path = procPath(setting.name);
     try {
-      const before = read(path);
+      const before = readProc(path);
       fs.writeFileSync(path, `${setting.value}\n`);
-      changes.push({ setting, path, before, after: read(path) });
+      changes.push({ setting, path, before });
+      const after = readProc(path);
+      if (after !== String(setting.value)) failure = `the kernel holds ${after} for ${setting.name}, not ${setting.value}`;
     } catch (error) {
-      // All or nothing: put back what was already changed.
-      for (const change of changes.reverse()) {
-        try {
-          fs.writeFileSync(change.path, `${change.before}\n`);
-        } catch {
-          // Reported below as not restored.
-        }
-      }
-      const restored = changes.length > 0 ? ' (earlier values put back)' : '';
-      throw new Failure(`${whyNotWritten(error, path)}${restored}`);
+      failure = whyNotWritten(error, path);
     }
+    if (failure !== undefined) break;
   }
-  const rows = changes.map(({ setting, before, after }) => [setting.name, before, '→', after]);
+  if (failure !== undefined) {
+    if (changes.length === 0) throw new Failure(failure);
+    const notRestored = rollBack(changes);
+    const restored =
+      notRestored.length === 0 ? 'every value written before was put back' : `could not put back ${notRestored.join(', ')}`;
+    throw new Failure(`${failure}; nothing applied (${restored})`);
+  }
+  const rows = changes.map(({ setting, before }) => [setting.name, before, '→', String(setting.value)]);
   process.stdout.write(
     `Set for this network namespace, until reboot:\n${table(rows, '  ')}\n` +
-      `An idle dead peer is now noticed after ${explainDetection(getSystemDefaults())}.\n` +
+      `An idle dead peer is now noticed after ${explainDetection(readProcDefaults())}.\n` +
       `To keep them, save the output of this command without --apply as ${sysctlFile}.\n`,
   );
-  const refused = changes.find(({ setting, after }) => after !== String(setting.value));
-  if (refused) throw new Failure(`the kernel holds ${refused.after} for ${refused.setting.name}, not ${refused.setting.value}`);
   return ExitCode.Ok;
 }
 

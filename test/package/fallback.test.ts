@@ -131,7 +131,7 @@ test('every option that cannot be honoured is named, and only those; the socket 
     threw: nodeSetsIntervalAndCount
       ? unavailable('feature TCP_USER_TIMEOUT (options.userTimeout) is', setReason)
       : unavailable(
-          'features TCP_USER_TIMEOUT (options.userTimeout), TCP_KEEPCNT (options.count) and TCP_KEEPINTVL (options.interval) are',
+          'features TCP_KEEPINTVL (options.interval), TCP_KEEPCNT (options.count) and TCP_USER_TIMEOUT (options.userTimeout) are',
           setReason,
         ),
     kernel: before,
@@ -208,5 +208,5 @@ test('the preload refuses settings Node cannot apply without the addon: one line
   const run = node(['--require', 'tcp-keepalive/register', '-e', 'console.log("the program ran")'], bare.dir, userEnv({ PATH: bare.nodeOnlyPath, KEEPCNT: '3' }));
   expect(run.status).toBe(9);
   expect(run.stdout).toBe('');
-  expect(run.stderr).toMatch(/^tcp-keepalive\/register: KEEPCNT (is set, but this platform has no such socket option|cannot be used here: .*options\.idle.*)\n$/);
+  expect(run.stderr).toMatch(/^tcp-keepalive\/register: KEEPCNT (is set, but tcp-keepalive's native addon is not loaded \(.*\), and Node v[\d.]+'s setKeepAlive sets only on\/off and idle|cannot be used here: .*options\.idle.*)\n$/);
 });
