@@ -111,7 +111,7 @@ Napi::Value Status(const Napi::CallbackInfo& info) {
 }
 
 // systemDefaults(out): fills out (an Int32Array of at least 3) with the
-// system-wide idle (ms), interval (ms) and count. Returns 0 or a failure status.
+// system-wide idle and interval (in defaultTimeUnitMs) and count. Returns 0 or a failure status.
 Napi::Value SystemDefaults(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   void* out;
@@ -141,6 +141,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statusAvailable", Napi::Boolean::New(env, ka_status_available() != 0));
   exports.Set("status", Napi::Function::New(env, Status, "status"));
   exports.Set("systemDefaults", Napi::Function::New(env, SystemDefaults, "systemDefaults"));
+  exports.Set("defaultTimeUnitMs", Napi::Number::New(env, ka_default_time_unit_ms()));
   exports.Set("acceptInherits", Napi::Boolean::New(env, ka_accept_inherits() != 0));
   exports.Set("set", Napi::Function::New(env, Set, "set"));
   exports.Set("get", Napi::Function::New(env, Get, "get"));

@@ -151,18 +151,14 @@ int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]) {
     int32_t value = 0;
     int result = read_proc_int(kPaths[field], &value);
     if (result != 0) return KA_FAILURE(-result, field);
-    if (field == KA_DEFAULT_COUNT) {
-      out[field] = value;
-      continue;
-    }
-    // procfs holds seconds for the two times. Kernels with a low HZ accept
-    // times (over ~24.8 days) whose milliseconds do not fit: say so rather
-    // than overflow.
-    if (value > INT32_MAX / 1000) return KA_FAILURE(EOVERFLOW, field);
-    out[field] = value * 1000;
+    // Seconds for the two times, as procfs holds them: any value the kernel
+    // takes fits, where milliseconds would overflow (over ~24.8 days).
+    out[field] = value;
   }
   return 0;
 }
+
+int ka_default_time_unit_ms(void) { return 1000; }
 
 #elif defined(__APPLE__) || defined(__FreeBSD__)
 
@@ -187,6 +183,8 @@ int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]) {
   return 0;
 }
 
+int ka_default_time_unit_ms(void) { return 1; }
+
 #else
 
 int ka_accept_inherits(void) { return 0; }
@@ -195,6 +193,8 @@ int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]) {
   for (int field = 0; field < KA_DEFAULT_FIELDS; field++) out[field] = KA_UNCHANGED;
   return 0;
 }
+
+int ka_default_time_unit_ms(void) { return 1; }
 
 #endif
 

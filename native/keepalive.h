@@ -39,12 +39,15 @@ int ka_set(int fd, const int32_t values[KA_OPTION_COUNT]);
 int ka_get(int fd, int32_t values[KA_OPTION_COUNT]);
 
 // The system-wide values that apply to sockets with no per-socket setting,
-// in milliseconds (idle, interval) and probes (count); -1 where the platform
-// has no such setting. Linux reads /proc/sys/net/ipv4/tcp_keepalive_* of the
+// in the units the platform keeps them (idle and interval: KA_DEFAULT_TIME_UNIT_MS
+// milliseconds each; count: probes); -1 where the platform has no such setting. Linux reads /proc/sys/net/ipv4/tcp_keepalive_* of the
 // caller's network namespace; macOS and FreeBSD the net.inet.tcp sysctls.
 enum ka_default { KA_DEFAULT_IDLE = 0, KA_DEFAULT_INTERVAL = 1, KA_DEFAULT_COUNT = 2, KA_DEFAULT_FIELDS = 3 };
 // Returns 0 or KA_FAILURE(errno, ka_default) for the value it could not read.
 int ka_system_defaults(int32_t out[KA_DEFAULT_FIELDS]);
+// Milliseconds per unit of ka_system_defaults' times: 1000 on Linux (seconds,
+// so any value the kernel takes fits), 1 on macOS and FreeBSD.
+int ka_default_time_unit_ms(void);
 
 // 1 where accepted sockets inherit the listening socket's keepalive options
 // (Linux copies them when it clones the socket), 0 where that is not known.

@@ -41,11 +41,13 @@ export interface NativeBinding {
    */
   status(fd: number, out: Uint32Array): number;
   /**
-   * Fills `out` (Int32Array, length >= 3) with the system-wide idle (ms),
-   * interval (ms) and count, -1 where the platform has none.
-   * Returns 0, or a failure status whose option is the field it could not read.
+   * Fills `out` (Int32Array, length >= 3) with the system-wide idle and
+   * interval (in units of defaultTimeUnitMs) and count, -1 where the platform
+   * has none. Returns 0, or a failure status whose option is the field it could not read.
    */
   systemDefaults(out: Int32Array): number;
+  /** Milliseconds per unit of systemDefaults' times: 1000 on Linux (seconds, as procfs holds them), 1 elsewhere. */
+  readonly defaultTimeUnitMs: number;
   /** Whether accepted sockets inherit the listening socket's keepalive options (Linux). */
   readonly acceptInherits: boolean;
 }

@@ -32,7 +32,9 @@ export function getSystemDefaults(): SystemDefaults {
   if (idle === UNCHANGED || interval === UNCHANGED || count === UNCHANGED) {
     throw featureUnavailable('system-wide keepalive defaults');
   }
-  return { idle, interval, count };
+  // Converted here, where doubles hold any value the kernel takes.
+  const unit = binding.defaultTimeUnitMs;
+  return { idle: idle * unit, interval: interval * unit, count };
 }
 
 /** What detectionTime takes: options, or settings read back with getKeepalive. */
