@@ -68,12 +68,17 @@ describe('help', () => {
   test('--version prints the package version', () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
     expect(run(['--version'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+    expect(run(['-v'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  test('bare tcp-keepalive prints the usage on stderr, exit 2 (as a usage error)', () => {
+    const help = run(['--help']);
+    expect(run([])).toEqual({ status: 2, stdout: '', stderr: help.stdout });
   });
 });
 
 describe('bad arguments: exit 2 with one line on stderr naming the argument', () => {
   test.each([
-    [[], /^tcp-keepalive: missing command \(expected show, sysctl, check or help/],
     [['frobnicate'], /^tcp-keepalive: unknown command 'frobnicate'/],
     [['--frobnicate'], /^tcp-keepalive: unknown option --frobnicate/],
     [['help', 'frobnicate'], /^tcp-keepalive: unknown command 'frobnicate'/],
@@ -102,6 +107,9 @@ describe('bad arguments: exit 2 with one line on stderr naming the argument', ()
     [['check', '127.0.0.1:9', '--count', '1000'], /^tcp-keepalive check: --count must be an integer from 1 to 127, got '1000'$/],
     [['check', '127.0.0.1:9', '--idle', '0s'], /^tcp-keepalive check: --idle must be a duration above 0/],
     [['check', '127.0.0.1:9', '--user-timeout', '1.5ms'], /^tcp-keepalive check: --user-timeout must be whole milliseconds from 0 \(off\) to /],
+    [['check', '127.0.0.1:9', '--user-timeout', '30'], /^tcp-keepalive check: --user-timeout needs a unit, such as 30s or 500ms \(a bare number would be seconds here but milliseconds in TCP_USER_TIMEOUT\), got '30'$/],
+    [['check', '127.0.0.1:9', '--once', '--for', '5s'], /^tcp-keepalive check: --once and --for cannot be used together$/],
+    [['check', '127.0.0.1:9', '--for', 'soon'], /^tcp-keepalive check: --for must be a duration/],
     [['check', '127.0.0.1:9', '--every', '0'], /^tcp-keepalive check: --every must be a duration from 10ms to /],
     [['check', '127.0.0.1:9', '--insecure'], /^tcp-keepalive check: --insecure applies only with --tls$/],
     [['check', '127.0.0.1:9', '--tls=yes'], /^tcp-keepalive check: --tls takes no value$/],
@@ -586,5 +594,42 @@ describe('every exit path ends the command cleanly (issue 9)', () => {
     } finally {
       server.close();
     }
+  });
+
+  /** Runs check to its end against a peer that stays open and idle; returns its output. */
+  async function checkToEnd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const server = idlePeer();
+    const port = await listen(server);
+    try {
+      const child = spawn(process.execPath, [cli, 'check', `127.0.0.1:${port}`, ...args]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const code = await exitWithin(child, 10000, () => stderr);
+      return { code, stdout, stderr };
+    } finally {
+      server.close();
+    }
+  }
+
+  test('check --once: the settings and one status line, then exit 0 by itself', async () => {
+    const result = await checkToEnd(['--idle', '5s', '--once']);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^  idle +5s +\(--idle 5s\)$/m);
+    expect(result.stdout.match(/^  0s +ESTABLISHED/gm)).toHaveLength(1);
+    expect(result.stdout).toMatch(/^Stopped \(--once\) after .*: ESTABLISHED/m);
+  });
+
+  test('check --for 300ms --every 50ms --json: one JSON object per line, ending by itself', async () => {
+    const result = await checkToEnd(['--idle', '5s', '--for', '300ms', '--every', '50ms', '--json']);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(events[0]).toMatchObject({ event: 'connected', settings: { enabled: true, idle: 5000 }, detectionMs: expect.any(Number) });
+    const statuses = events.filter((event) => event.event === 'status');
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    expect(statuses[0]).toMatchObject({ state: 'ESTABLISHED', unansweredProbes: 0, elapsedMs: expect.any(Number) });
+    expect(events.at(-1)).toMatchObject({ event: 'end', reason: 'done', exitCode: 0 });
+    expect(events.slice(1, -1).every((event) => event.event === 'status')).toBe(true);
   });
 });

@@ -22,6 +22,9 @@ const options = {
   insecure: { type: 'boolean' },
   every: { type: 'string' },
   'connect-timeout': { type: 'string' },
+  json: { type: 'boolean' },
+  once: { type: 'boolean' },
+  for: { type: 'string' },
 } as const;
 
 /** Each keepalive option and its flag. */
@@ -44,6 +47,10 @@ interface Plan {
   insecure: boolean;
   every: number;
   connectTimeout: number;
+  /** One JSON object per line (connected, each status, end) instead of text. */
+  json: boolean;
+  /** Stop after this many ms (--for), after the first status (--once), or only when something ends the watch. */
+  stopAfter: number | 'first status' | undefined;
 }
 
 function readPlan(args: string[]): Plan {
@@ -61,6 +68,7 @@ function readPlan(args: string[]): Plan {
     keepalive[option] = option === 'count' ? keepaliveCount(`--${flag}`, text) : keepaliveDuration(`--${flag}`, option, text);
   }
   if (values.insecure && !values.tls) throw new UsageError('--insecure applies only with --tls');
+  if (values.once && values.for !== undefined) throw new UsageError('--once and --for cannot be used together');
   return {
     target,
     keepalive,
@@ -69,6 +77,8 @@ function readPlan(args: string[]): Plan {
     insecure: values.insecure ?? false,
     every: boundedDuration('--every', values.every ?? '1s', 10, longestTimer),
     connectTimeout: boundedDuration('--connect-timeout', values['connect-timeout'] ?? '30s', 1, longestTimer),
+    json: values.json ?? false,
+    stopAfter: values.once ? 'first status' : values.for === undefined ? undefined : boundedDuration('--for', values.for, 1, longestTimer),
   };
 }
 
@@ -151,17 +161,22 @@ class StatusLines {
   private shownKey = '';
   private static readonly widths = [8, 12, 7, 10, 8] as const;
 
-  constructor(private readonly probeLimit: string) {}
+  constructor(
+    private readonly probeLimit: string,
+    private readonly enabled = true,
+  ) {}
 
   private format(cells: readonly string[]): string {
     return `  ${cells.map((cell, index) => cell.padEnd(StatusLines.widths[index] ?? 0)).join('  ')}`.trimEnd();
   }
 
   header(): void {
+    if (!this.enabled) return;
     process.stdout.write(`${this.format(['time', 'state', 'probes', 'last ACK', 'unacked', 'retransmits'])}\n`);
   }
 
   show(elapsed: number, status: KeepaliveStatus): void {
+    if (!this.enabled) return;
     const line = this.format([
       elapsed < 100 ? '0s' : formatDuration(Math.round(elapsed / 100) * 100),
       status.state,
@@ -196,16 +211,26 @@ const peerEnded = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 function watch(socket: net.Socket, plan: Plan): Promise<ExitCode> {
   const settings = getKeepalive(socket);
   const expected = detectionTime(settings);
-  const out = (text: string): boolean => process.stdout.write(`${text}\n`);
-  out(`Connected to ${address(socket.remoteAddress, socket.remotePort)} from ${address(socket.localAddress, socket.localPort)}.`);
+  const text = !plan.json;
+  const out = (line: string): void => {
+    if (text) process.stdout.write(`${line}\n`);
+  };
+  const json = (event: string, fields: Record<string, unknown>): void => {
+    if (!text) process.stdout.write(`${JSON.stringify({ event, ...fields })}\n`);
+  };
+  const remote = address(socket.remoteAddress, socket.remotePort);
+  const local = address(socket.localAddress, socket.localPort);
+  out(`Connected to ${remote} from ${local}.`);
+  const secure = socket instanceof tls.TLSSocket ? { protocol: socket.getProtocol(), authorized: socket.authorized } : undefined;
   if (socket instanceof tls.TLSSocket) {
     const verified = socket.authorized ? 'certificate verified' : `certificate NOT verified: ${socket.authorizationError}`;
     out(`TLS: ${socket.getProtocol()}, ${verified}.`);
   }
   out(`Keepalive settings the kernel holds for this connection:\n${settingsTable(settings, plan)}`);
   out(`An idle dead peer is noticed after ${explainDetection(settings)}.`);
+  json('connected', { remote, local, ...(secure ? { tls: secure } : {}), settings, detectionMs: expected });
 
-  const lines = new StatusLines(settings.userTimeout ? '' : `/${settings.count}`);
+  const lines = new StatusLines(settings.userTimeout ? '' : `/${settings.count}`, text);
   const started = Date.now();
   /** When the peer was last heard from (ACK or data), by the latest status read. */
   let lastHeard = started;
@@ -226,7 +251,11 @@ function watch(socket: net.Socket, plan: Plan): Promise<ExitCode> {
     mostProbes = Math.max(mostProbes, status.unansweredProbes);
     state = status.state;
     lines.show(now - started, status);
+    json('status', { elapsedMs: now - started, ...status });
+    if (plan.stopAfter === 'first status') stopWith('--once');
   };
+  /** Set once the watch's promise exists: ends it with exit code 0 and a summary. */
+  let stopWith: (why: string) => void = () => {};
 
   let live = true;
   try {
@@ -236,14 +265,19 @@ function watch(socket: net.Socket, plan: Plan): Promise<ExitCode> {
     live = false;
     out('No live status on this platform (it needs TCP_INFO); waiting for the connection to end. Ctrl-C to stop.');
   }
-  if (live) {
-    out(`Watching every ${formatDuration(plan.every)}; Ctrl-C to stop.`);
-    lines.header();
+  if (live && plan.stopAfter !== 'first status') {
+    const until = typeof plan.stopAfter === 'number' ? ` for ${formatDuration(plan.stopAfter)}` : '';
+    out(`Watching every ${formatDuration(plan.every)}${until}; Ctrl-C to stop.`);
   }
+  if (live) lines.header();
 
   return new Promise((resolve) => {
-    const finish = (code: ExitCode, message: string): void => {
+    let finished = false;
+    const finish = (code: ExitCode, message: string, reason: string): void => {
+      if (finished) return;
+      finished = true;
       clearInterval(timer);
+      clearTimeout(deadline);
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       socket.off('error', onError);
@@ -253,6 +287,7 @@ function watch(socket: net.Socket, plan: Plan): Promise<ExitCode> {
       socket.destroy();
       lines.end();
       out(message);
+      json('end', { reason, exitCode: code, message, elapsedMs: Date.now() - started, mostUnansweredProbes: mostProbes, receivedBytes: received });
       resolve(code);
     };
     const onError = (error: Error & { code?: string }): void => {
@@ -262,24 +297,27 @@ function watch(socket: net.Socket, plan: Plan): Promise<ExitCode> {
         finish(
           ExitCode.PeerDead,
           `The peer was declared dead (${code}) ${measured} after it was last heard from; expected ${formatDuration(expected)}.`,
+          'peer dead',
         );
       } else if (peerEnded.has(code)) {
-        finish(ExitCode.PeerClosed, `The peer reset the connection (${code}) after ${elapsed()}.`);
+        finish(ExitCode.PeerClosed, `The peer reset the connection (${code}) after ${elapsed()}.`, 'peer reset');
       } else {
-        finish(ExitCode.Failure, `The connection failed after ${elapsed()}: ${error.message}`);
+        finish(ExitCode.Failure, `The connection failed after ${elapsed()}: ${error.message}`, 'failed');
       }
     };
-    const onEnd = (): void => finish(ExitCode.PeerClosed, `The peer closed the connection (FIN) after ${elapsed()}.`);
-    const onClose = (): void => finish(ExitCode.PeerClosed, `The connection closed after ${elapsed()}.`);
-    const stop = (signal: NodeJS.Signals): void => {
+    const onEnd = (): void => finish(ExitCode.PeerClosed, `The peer closed the connection (FIN) after ${elapsed()}.`, 'peer closed');
+    const onClose = (): void => finish(ExitCode.PeerClosed, `The connection closed after ${elapsed()}.`, 'closed');
+    const stop = (signal: string): void => {
       const heard = formatDuration(Date.now() - lastHeard);
       const probes = settings.userTimeout ? `${mostProbes}` : `${mostProbes}/${settings.count}`;
       finish(
         ExitCode.Ok,
         `Stopped (${signal}) after ${elapsed()}: ${state}, peer last heard from ${heard} ago, ` +
           `most unanswered probes ${probes}, ${bytes(received)} received.`,
+        signal.startsWith('SIG') ? 'signal' : 'done',
       );
     };
+    stopWith = stop;
     socket.on('data', (chunk: Buffer) => (received += chunk.length));
     socket.once('error', onError);
     socket.once('end', onEnd);
@@ -287,7 +325,10 @@ function watch(socket: net.Socket, plan: Plan): Promise<ExitCode> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const timer = live ? setInterval(tick, plan.every) : undefined;
+    const deadline = typeof plan.stopAfter === 'number' ? setTimeout(() => stop('--for'), plan.stopAfter) : undefined;
     if (live) tick();
+    // Without live status there is nothing to show once: --once ends at once.
+    else if (plan.stopAfter === 'first status') stop('--once');
   });
 }
 

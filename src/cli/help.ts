@@ -26,7 +26,7 @@ Commands:
 
 Options:
   -h, --help       show help
-  --version        print the version
+  -v, --version    print the version
 
 ${durations}
 
@@ -88,17 +88,25 @@ Options:
   --count N                   unanswered probes before the peer is declared dead
   --user-timeout DURATION     how long sent data may stay unacknowledged (Linux;
                               0 = system behaviour); on an idle connection it
-                              replaces count
+                              replaces count. Needs a unit (30s, 500ms): the
+                              preload's TCP_USER_TIMEOUT=30 means 30 ms
   --tls                       connect with TLS (certificate verified)
   --insecure                  with --tls: do not verify the certificate
   --every DURATION            time between status lines (default 1s)
   --connect-timeout DURATION  give up connecting after this long (default 30s)
+  --once                      print the settings and one status line, then exit 0
+  --for DURATION              watch this long, then print the summary and exit 0
+  --json                      one JSON object per line instead of text: an
+                              "event" of "connected" (settings, detectionMs),
+                              "status" (each tick) and "end" (reason, exitCode);
+                              times in ms
   -h, --help                  show this help
 
 ${durations}
 
 Exit codes:
-  0  stopped with Ctrl-C (SIGINT) or SIGTERM, with a summary
+  0  stopped with Ctrl-C (SIGINT) or SIGTERM, or at the end of --once or --for,
+     with a summary (through npx, Ctrl-C gives 130: npm's own doing)
   1  cannot connect (refused, unreachable, timeout, TLS failure), or interrupted
      before the connection was established
   2  bad arguments

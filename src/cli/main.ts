@@ -49,12 +49,16 @@ export async function main(args: string[]): Promise<ExitCode> {
   const [first, ...rest] = args;
   let context = 'tcp-keepalive';
   try {
-    if (first === undefined) throw new UsageError(`missing command (${expected}; see tcp-keepalive --help)`);
+    if (first === undefined) {
+      // As Unix tools do: the usage, on stderr, and the exit code of a usage error.
+      process.stderr.write(mainHelp);
+      return ExitCode.Usage;
+    }
     if (first === '--help' || first === '-h') {
       process.stdout.write(mainHelp);
       return ExitCode.Ok;
     }
-    if (first === '--version') {
+    if (first === '--version' || first === '-v') {
       process.stdout.write(`${version()}\n`);
       return ExitCode.Ok;
     }
