@@ -250,6 +250,17 @@ export async function vanishingPeer() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(bold('tcp-keepalive demo') + '\n');
-  await beforeAndAfter();
-  await vanishingPeer();
+  try {
+    await beforeAndAfter();
+    await vanishingPeer();
+  } catch (error) {
+    // A person reads this: what is missing and how to get it, not a stack trace.
+    if (error.code === 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM') {
+      console.error('The demo reads every value back from the kernel, which needs the native addon, and it is not built.');
+      console.error('A clone builds it in `npm install` with a C++ compiler, make and python3 (Debian: apt-get install g++ make python3); install them and run `npm install` again.');
+    } else {
+      console.error(`The demo stopped: ${error.message}`);
+    }
+    process.exitCode = 1;
+  }
 }
