@@ -1,6 +1,8 @@
 // Child of bench/callgrind.js, run under valgrind: makes N calls of one kind on
 // a connected loopback socket. Usage: node callgrind-child.js ROOT MODE N
 // ROOT is the package to load (this one, or another build to compare).
+// Gives up after 10 minutes (under valgrind) if the loopback connection never
+// comes, saying so; bench/callgrind.js allows each run a little longer.
 'use strict';
 const net = require('node:net');
 const path = require('node:path');
@@ -23,8 +25,22 @@ const calls = {
 };
 const out = new Int32Array(5);
 const call = calls[mode];
+if (!call || !Number.isInteger(count) || count < 1) {
+  console.error(`usage: node callgrind-child.js ROOT ${Object.keys(calls).join('|')} N (got: ${process.argv.slice(2).join(' ')})`);
+  process.exit(2);
+}
+
+// The same timer in every run, so its instructions cancel; unref'd, so it
+// never keeps the process alive.
+const deadlineMs = 600000;
+let stage = 'the loopback server to listen';
+setTimeout(() => {
+  console.error(`callgrind-child: gave up after ${deadlineMs / 60000} min waiting for ${stage} (${mode}, ${count} calls)`);
+  process.exit(1);
+}, deadlineMs).unref();
 
 const server = net.createServer().listen(0, '127.0.0.1', () => {
+  stage = 'a loopback connection to connect';
   const socket = net.connect(server.address().port, '127.0.0.1', () => {
     // The same warm-up in every run, so JIT tier-ups happen before the calls
     // that differ between the two runs.

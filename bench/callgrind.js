@@ -9,11 +9,16 @@
 //     ROOT: package directories to compare (default: this one)
 //     --repeat N: average the per-connection and per-request figures over N
 //                 runs each (single runs of those vary by up to 2 %)
+//
+// Takes about 12 minutes; says on stderr which valgrind run it starts, of how
+// many. Each valgrind run has a deadline (below): past it, the run is killed
+// and this fails naming it. The children give up a little sooner themselves,
+// saying how far they got.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnWithin, progress, elapsed } = require('./lib');
 
 const args = process.argv.slice(2);
 const repeatAt = args.indexOf('--repeat');
@@ -22,13 +27,41 @@ if (!(repeat >= 1)) throw new Error('--repeat takes a count >= 1');
 const roots = args.map((root) => path.resolve(root));
 if (roots.length === 0) roots.push(path.join(__dirname, '..'));
 const calls = 200000;
+const name = 'callgrind';
+// Deadlines: one valgrind run (the longest take about a minute; the children
+// give up at 10 minutes), the C compiler, valgrind --version.
+const valgrindMs = 12 * 60000;
+const compileMs = 120000;
+const versionMs = 30000;
+// How many valgrind runs there will be, for progress: the C floor's two rows
+// and Node's setKeepAlive, 4 rows per root, then whole connections (without,
+// and 2 rows per root) and agent requests (without, and 3 rows per root),
+// each row two runs (N and 2N, or 4 000 and 12 000), the last two `repeat` times.
+const totalRuns = 2 * (3 + 4 * roots.length) + 2 * repeat * (1 + 2 * roots.length + 1 + 3 * roots.length);
+const started = Date.now();
+let runs = 0;
 const percent = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value * 100).toFixed(1)} %`;
+
+/** The command line, short: node's flags and this directory left out. */
+const shown = (command, args) =>
+  [command === process.execPath ? 'node' : path.basename(command), ...args.filter((a) => a !== '--single-threaded').map((a) => (a.startsWith(__dirname) ? path.relative(__dirname, a) : a))].join(' ');
 
 function instructions(command, args, scratch) {
   const outFile = path.join(scratch, 'callgrind.out');
-  const run = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, command, ...args], { encoding: 'utf8' });
+  runs++;
+  const what = shown(command, args);
+  progress(name, `valgrind run ${runs}/${totalRuns}: ${what} (${elapsed(started)} so far)`);
+  const run = spawnWithin(name, valgrindMs, `valgrind run ${runs}/${totalRuns} (${what}) to finish`, 'valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, command, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
   const match = /Collected : (\d+)/.exec(run.stderr);
   if (run.status !== 0 || !match) throw new Error(`valgrind ${command} ${args.join(' ')} failed: ${run.stderr.slice(-2000)}`);
+  // callgrind-accept.js says how many connections its server accepted.
+  const accepted = /accepted (\d+) of (\d+)/.exec(run.stdout);
+  if (accepted && accepted[1] !== accepted[2]) {
+    progress(name, `${what}: the kernel dropped ${accepted[2] - accepted[1]} of ${accepted[2]} connections before the server accepted them; the figure divides by the ${accepted[2]} made`);
+  }
   return Number(match[1]);
 }
 
@@ -39,15 +72,21 @@ function perCall(command, argsFor, scratch, iterationsFor = (n) => n) {
 }
 
 function main() {
+  let version;
   try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('valgrind is not installed (apt-get install valgrind)');
+    version = spawnWithin(name, versionMs, 'valgrind --version', 'valgrind', ['--version'], { encoding: 'utf8' });
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
   }
+  if (!version || version.status !== 0) throw new Error('valgrind is not installed (apt-get install valgrind)');
+  progress(name, `${totalRuns} valgrind runs ahead, from a few seconds to over a minute each`);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-callgrind-'));
   try {
     const floor = path.join(scratch, 'floor');
-    execFileSync(process.env.CC || 'cc', ['-O2', '-o', floor, path.join(__dirname, 'floor.c')]);
+    const compiler = process.env.CC || 'cc';
+    progress(name, `compiling the C floor with ${compiler}`);
+    const compiled = spawnWithin(name, compileMs, `${compiler} to compile bench/floor.c`, compiler, ['-O2', '-o', floor, path.join(__dirname, 'floor.c')], { stdio: 'inherit' });
+    if (compiled.status !== 0) throw new Error(`${compiler} failed to compile bench/floor.c (exit ${compiled.status}, signal ${compiled.signal})`);
     // floor.c warms up with n / 10 + 1 iterations before its n timed ones.
     const floorIterations = (n) => n + Math.floor(n / 10) + 1;
     const rows = [
@@ -97,6 +136,8 @@ function main() {
         rows.push([`agent request, configured by ${label}${tag} (${percent(count / bare - 1)})`, count]);
       }
     }
+    if (runs !== totalRuns) progress(name, `note: ${runs} valgrind runs, ${totalRuns} announced`);
+    progress(name, `done in ${elapsed(started)}`);
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log(`user-space instructions (callgrind): per call (${calls} vs ${2 * calls} calls), per accepted connection and per agent request (4 000 vs 12 000${repeat > 1 ? `, mean of ${repeat} runs` : ''})`);
     for (const [label, count] of rows) console.log(`${label.padEnd(width)}  ${Math.round(count).toLocaleString('en-US').padStart(7)}`);
@@ -108,6 +149,6 @@ function main() {
 try {
   main();
 } catch (error) {
-  console.error(`callgrind bench failed: ${error.message}`);
+  console.error(error.name === 'GaveUp' ? error.message : `callgrind bench failed: ${error.message}`);
   process.exit(1);
 }

@@ -7,11 +7,16 @@
 //     --markdown  print the tables as Markdown (for the README)
 //     --from      print the tables of an earlier run (build/bench/results.json)
 //                 instead of running
+//
+// Progress goes to stderr: which benchmark runs, which of how many, and each
+// benchmark's own "[name] round 3/21 …" lines. Every benchmark has deadlines
+// of its own for each wait; as a backstop, each benchmark process is killed
+// after 5 minutes (--quick) or 20 minutes, failing the run with that line.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnWithin, progress, elapsed, duration, Failure } = require('./lib');
 
 const quick = process.argv.includes('--quick');
 const fromIndex = process.argv.indexOf('--from');
@@ -23,16 +28,28 @@ const sizes = quick
   ? { syscallRounds: 5, syscallCalls: 5000, agentRounds: 3, agentRequests: 2000, acceptRounds: 3, acceptConnections: 1000, importRuns: 5, memoryCalls: 100000, memorySockets: 10000 }
   : { syscallRounds: 21, syscallCalls: 20000, agentRounds: 21, agentRequests: 10000, acceptRounds: 31, acceptConnections: 3000, importRuns: 21, memoryCalls: 1000000, memorySockets: 100000 };
 
+const name = 'run';
+// Deadlines: a whole benchmark process (its own deadlines normally fire
+// first), and each compiler call.
+const sectionMs = quick ? 5 * 60000 : 20 * 60000;
+const compileMs = 120000;
+const started = Date.now();
+const sectionCount = 7;
+let sectionsRun = 0;
+
 /** Runs one benchmark script in its own node process and returns its JSON. */
 function section(script, args, nodeArgs = []) {
-  process.stderr.write(`  running ${script} ${args.join(' ')}\n`);
-  const child = spawnSync(process.execPath, [...nodeArgs, path.join(__dirname, script), ...args.map(String)], {
+  const what = [script, ...args.map((a) => (path.isAbsolute(String(a)) ? path.basename(String(a)) : a))].join(' ');
+  progress(name, `${++sectionsRun}/${sectionCount}: ${what} (${elapsed(started)} so far)`);
+  const begun = Date.now();
+  const child = spawnWithin(name, sectionMs, `${what} to finish`, process.execPath, [...nodeArgs, path.join(__dirname, script), ...args.map(String)], {
     cwd: root,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     maxBuffer: 1 << 20,
   });
-  if (child.status !== 0) throw new Error(`${script} failed (exit ${child.status}, signal ${child.signal})`);
+  if (child.status !== 0) throw new Failure(`${script} failed (exit ${child.status}, signal ${child.signal}); its own message is above`);
+  progress(name, `${script} took ${elapsed(begun)}`);
   return JSON.parse(child.stdout);
 }
 
@@ -44,14 +61,17 @@ function section(script, args, nodeArgs = []) {
 function compileFloor(dir) {
   const compiler = process.env.CC || 'cc';
   const binary = path.join(dir, 'floor');
-  execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-o', binary, path.join(__dirname, 'floor.c')], { stdio: 'inherit' });
-  const version = execFileSync(compiler, ['--version'], { encoding: 'utf8' }).split('\n')[0];
+  const floor = spawnWithin(name, compileMs, `${compiler} to compile bench/floor.c`, compiler, ['-O2', '-Wall', '-Wextra', '-o', binary, path.join(__dirname, 'floor.c')], { stdio: 'inherit' });
+  if (floor.status !== 0) throw new Error(`${compiler} failed to compile bench/floor.c (exit ${floor.status}, signal ${floor.signal})`);
+  const version = spawnWithin(name, compileMs, `${compiler} --version`, compiler, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
   let addon = path.join(dir, 'floor-addon.node');
   try {
     const headers = require('node-api-headers').include_dir;
-    execFileSync(compiler, ['-O2', '-Wall', '-shared', '-fPIC', `-I${headers}`, '-o', addon, path.join(__dirname, 'floor-addon.c')], {
+    const built = spawnWithin(name, compileMs, `${compiler} to compile bench/floor-addon.c`, compiler, ['-O2', '-Wall', '-shared', '-fPIC', `-I${headers}`, '-o', addon, path.join(__dirname, 'floor-addon.c')], {
       stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
     });
+    if (built.status !== 0) throw Object.assign(new Error(`exit ${built.status}`), { stderr: built.stderr });
   } catch (error) {
     addon = `unavailable: ${String(error.stderr || error.message).split('\n')[0]}`;
   }
@@ -119,7 +139,7 @@ function run() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-bench-'));
   const results = { quick, node: process.version, cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, kernel: os.release() };
   try {
-    process.stderr.write('compiling the C floor\n');
+    progress(name, `${sectionCount} benchmarks${quick ? ', quick run' : ''}; compiling the C floor first (each benchmark is stopped after ${duration(sectionMs)})`);
     const floor = compileFloor(scratch);
     results.compiler = floor.version;
     results.syscalls = section('syscalls.js', [floor.binary, floor.addon, sizes.syscallRounds, sizes.syscallCalls]);
@@ -134,8 +154,15 @@ function run() {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+  // The kernel dropping connections or their resets (bench/accept.js) is
+  // reported there as it happens; summed up here so it is not missed.
+  const acceptNotes = ['without', 'with', 'server', 'busy']
+    .filter((k) => results.accept[k].dropped > 0 || results.accept[k].leftOpen > 0)
+    .map((k) => `${k}: ${results.accept[k].dropped} dropped, ${results.accept[k].leftOpen} left open`);
+  if (acceptNotes.length) progress(name, `note: accept.js rounds saw connections dropped by the kernel (rates count the accepted ones): ${acceptNotes.join('; ')}`);
   fs.mkdirSync(path.join(root, 'build', 'bench'), { recursive: true });
   fs.writeFileSync(path.join(root, 'build', 'bench', 'results.json'), JSON.stringify(results, null, 2));
+  progress(name, `all ${sectionsRun} benchmarks done in ${elapsed(started)}; results in build/bench/results.json`);
   return results;
 }
 
@@ -212,6 +239,6 @@ function main() {
 try {
   main();
 } catch (error) {
-  console.error(`bench failed: ${error.stack || error}`);
+  console.error(error && (error.name === 'GaveUp' || error.name === 'Failure') ? `bench failed: ${error.message}` : `bench failed: ${error.stack || error}`);
   process.exit(1);
 }

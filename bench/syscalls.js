@@ -2,19 +2,26 @@
 // the same syscalls in C (the floor), Node's setKeepAlive and the peer packages.
 // Run by bench/run.js as: node syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS
 // (FLOOR_ADDON: the compiled floor-addon.c, or "unavailable: why")
-// Prints one JSON object.
+// Prints one JSON object; progress on stderr. The floor binary gets a deadline
+// per run (below), the loopback sockets one per wait (bench/lib.js loopback).
 'use strict';
-const { spawnSync } = require('node:child_process');
 const { enableKeepalive, getKeepalive } = require('..');
 // The addon on its own, to split the library's cost into the native crossing
 // and the JavaScript around it (validation, handle checks, holding settings).
 const { binding } = require('../dist/binding');
-const { median, timePerCall, interleave, loopback, loadPeer } = require('./lib');
+const { median, timePerCall, interleave, loopback, loadPeer, spawnWithin, progress, elapsed, fail } = require('./lib');
 
 const [floorBinary, floorAddonPath, roundsArg, iterationsArg] = process.argv.slice(2);
-const floorAddon = floorAddonPath.startsWith('unavailable') ? { error: floorAddonPath.slice('unavailable: '.length) } : { module: require(floorAddonPath) };
 const rounds = Number(roundsArg);
 const iterations = Number(iterationsArg);
+if (!floorBinary || !floorAddonPath || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(iterations) || iterations < 1) {
+  console.error(`usage: node bench/syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS (got: ${process.argv.slice(2).join(' ')})`);
+  process.exit(2);
+}
+const floorAddon = floorAddonPath.startsWith('unavailable') ? { error: floorAddonPath.slice('unavailable: '.length) } : { module: require(floorAddonPath) };
+const name = 'syscalls';
+// One run of the C floor: 20 000 iterations take a few milliseconds.
+const floorMs = 30000;
 
 // Linux's option numbers, for the peers that take raw numbers (sockopt).
 const SOL_SOCKET = 1;
@@ -33,7 +40,7 @@ const optionSets = [
 const seconds = optionSets.map(({ idle, interval, count }) => ({ idle: idle / 1000, interval: interval / 1000, count }));
 
 function floor(mode) {
-  const child = spawnSync(floorBinary, [mode, String(iterations)], { encoding: 'utf8' });
+  const child = spawnWithin(name, floorMs, `the C floor (${floorBinary} ${mode} ${iterations})`, floorBinary, [mode, String(iterations)], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`${floorBinary} ${mode} failed: ${child.stderr || child.signal}`);
   return Number(child.stdout.trim());
 }
@@ -50,7 +57,8 @@ function expectSettings(socket, expected) {
 }
 
 async function main() {
-  const net = await loopback();
+  const began = Date.now();
+  const net = await loopback(name);
   // sockopt takes raw option numbers, and the ones above are Linux's.
   const sockopt = process.platform === 'linux' ? loadPeer('sockopt') : { error: 'its option numbers are written here for Linux only' };
   const netKeepalive = loadPeer('net-keepalive');
@@ -228,12 +236,18 @@ async function main() {
     }),
   ];
 
-  const run = (contenders) => {
+  const run = (what, contenders) => {
     const live = contenders.filter((c) => !c.unavailable);
     for (const c of live) if (!c.measure) c.measure = () => timePerCall((i) => c.call(i), iterations);
     // Warm-up: let the JIT settle every JavaScript path before timing.
+    progress(name, `${what}: warm-up, ${live.length} contenders × ${iterations} calls`);
     for (let k = 0; k < 3; k++) for (const c of live) if (c.call) c.measure();
-    const samples = interleave(live, rounds, (c) => c.measure());
+    const samples = interleave(
+      live,
+      rounds,
+      (c) => c.measure(),
+      (r) => progress(name, `${what}: round ${r}/${rounds}, ${live.length} contenders × ${iterations} calls (${elapsed(began)} so far)`),
+    );
     for (const c of live) if (samples[c.name].some((ns) => !(ns > 0))) throw new Error(`${c.name}: a round failed (${samples[c.name]})`);
     return contenders.map((c) => ({
       name: c.name,
@@ -245,12 +259,10 @@ async function main() {
     }));
   };
 
-  const result = { rounds, iterations, set: run(setContenders), get: run(getContenders), sink: sink > 0 };
+  const result = { rounds, iterations, set: run('setting', setContenders), get: run('reading', getContenders), sink: sink > 0 };
   await net.close();
+  progress(name, `done in ${elapsed(began)}`);
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().catch(fail);
