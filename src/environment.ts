@@ -94,14 +94,15 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   for (const variable of variables) {
     const text = env[variable.name];
     if (text === undefined || text === '') continue;
-    const value = variable.parse(text);
-    if (value === undefined || !(value >= variable.min && value <= variable.max)) {
-      throw new EnvironmentError(`${variable.name}=${JSON.stringify(text)} is not valid: use ${variable.allowed}`);
-    }
+    // What is missing first: an option the platform lacks has no range to check.
     if (platform.optionNames[variable.native] === null) {
       // Without the addon the option may well exist: say what is really missing.
       const why = 'missingReason' in platform ? platform.missingReason : 'this platform has no such socket option';
       throw new EnvironmentError(`${variable.name} is set, but ${why}`);
+    }
+    const value = variable.parse(text);
+    if (value === undefined || !(value >= variable.min && value <= variable.max)) {
+      throw new EnvironmentError(`${variable.name}=${JSON.stringify(text)} is not valid: use ${variable.allowed}`);
     }
     options[variable.option] = value;
   }

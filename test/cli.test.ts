@@ -527,10 +527,11 @@ describe('every exit path ends the command cleanly (issue 9)', () => {
   test('without the addon, the preload names the missing addon, not a missing socket option', () => {
     const result = spawnSync(process.execPath, ['--require', path.join(root, 'dist', 'register.js'), '-e', ''], {
       encoding: 'utf8',
-      env: { ...noAddon, KEEPINTVL: '5' },
+      // TCP_USER_TIMEOUT: no Node version's setKeepAlive sets it.
+      env: { ...noAddon, TCP_USER_TIMEOUT: '5000' },
     });
     expect(result.status).toBe(9);
-    expect(result.stderr).toMatch(/^tcp-keepalive\/register: KEEPINTVL is set, but tcp-keepalive's native addon is not loaded \(/);
+    expect(result.stderr).toMatch(/^tcp-keepalive\/register: TCP_USER_TIMEOUT is set, but tcp-keepalive's native addon is not loaded \(/);
   });
 
   /** The exit code of `child`, or a failure naming its stderr if it has not ended within `ms`. */
