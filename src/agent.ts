@@ -15,6 +15,8 @@ interface AgentSettings {
   enable: Enable;
   /** The agent's own createConnection property before ours, if it had one. */
   readonly ownCreateConnection: PropertyDescriptor | undefined;
+  /** Ours, in its place. */
+  wrapper?: CreateConnection;
 }
 
 interface AgentInternals {
@@ -78,6 +80,7 @@ function wrapCreateConnection(agent: http.Agent, settings: AgentSettings): void 
     }
     return socket;
   };
+  settings.wrapper = createConnection;
   Object.defineProperty(agent, 'createConnection', { value: createConnection, configurable: true, writable: true });
 }
 
@@ -88,6 +91,8 @@ export function configureAgent(agent: http.Agent, values: KernelValues, enable: 
   if (existing) {
     mergeValues(existing.values, values);
     existing.enable = enable;
+    // The program replaced createConnection since: wrap its own.
+    if (Object.getOwnPropertyDescriptor(agent, 'createConnection')?.value !== existing.wrapper) wrapCreateConnection(agent, existing);
     return;
   }
   const settings: AgentSettings = {
@@ -105,6 +110,8 @@ export function releaseAgent(agent: http.Agent, values: KernelValues, enable: En
   const settings = agents.get(agent);
   if (settings === undefined) return;
   agents.delete(agent);
+  // Only our wrapper is taken away: a createConnection the program put there since stays.
+  if (Object.getOwnPropertyDescriptor(agent, 'createConnection')?.value !== settings.wrapper) return;
   if (settings.ownCreateConnection) Object.defineProperty(agent, 'createConnection', settings.ownCreateConnection);
   else delete (agent as unknown as Partial<AgentInternals>).createConnection;
 }

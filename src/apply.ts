@@ -1,7 +1,7 @@
 // Applying settings to one socket: now if it is connected, on 'connect' if not.
 import type * as net from 'node:net';
-import { mergeValues, ON, writeToHandle, type Enable } from './backend';
-import { forgetInNode, hold } from './hold';
+import { fillValues, mergeValues, ON, writeToHandle, type Enable } from './backend';
+import { hold, restoreProgramRecord } from './hold';
 import type { KernelValues } from './options';
 import { connectingSocketOf, tcpHandleOf, type TcpHandle } from './socket';
 
@@ -13,31 +13,45 @@ export function apply(socket: net.Socket, handle: TcpHandle, values: KernelValue
   hold(socket, handle, values, enable);
 }
 
-/** Sockets that forget their settings in Node's record when they close. */
-const forgetting = new WeakSet<net.Socket>();
+/** Sockets that put back the program's record of setKeepAlive when they close. */
+const restoring = new WeakSet<net.Socket>();
 
 /**
  * apply, for a socket that may be connected again later (socket.connect()
- * after it closed). Node re-applies its recorded setKeepAlive on a new
+ * after it closed). Node re-applies its record of setKeepAlive on a new
  * connection, which would give a hybrid of our idle and libuv's interval and
- * count; so the record is cleared on 'close', and a new connection starts
- * with none of the settings, as a new socket does.
+ * count; so when the connection closes (before the program's own 'close'
+ * listeners, which may connect again), the record goes back to what the
+ * program itself had asked Node for, and the new connection starts as it
+ * would without this library.
  */
 function applyUntilClose(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
   apply(socket, handle, values, enable);
-  if (enable !== ON || forgetting.has(socket)) return;
-  forgetting.add(socket);
-  socket.once('close', () => {
-    forgetting.delete(socket);
-    forgetInNode(socket);
+  if (enable !== ON || restoring.has(socket)) return;
+  restoring.add(socket);
+  // `this`, the emitter itself: an http2 session's socket is a proxy that
+  // throws once the session has ended, as it has by 'close'.
+  socket.prependOnceListener('close', function (this: net.Socket) {
+    restoring.delete(socket);
+    restoreProgramRecord(socket, this);
   });
 }
 
 /** What happens when settings deferred to 'connect' cannot be applied. */
 export type DeferredFailure = (socket: net.Socket, error: Error) => void;
 
-/** By default the socket is destroyed with the error: keepalive is never silently missing. */
-const destroyWithError: DeferredFailure = (socket, error) => socket.destroy(error);
+/**
+ * By default the socket is destroyed with the error: keepalive is never
+ * silently missing. (An http2 session's socket refuses destroy(): the
+ * failure is then a warning.)
+ */
+const destroyWithError: DeferredFailure = (socket, error) => {
+  try {
+    socket.destroy(error);
+  } catch {
+    process.emitWarning(`keepalive could not be set: ${error.message}`, { code: 'TCP_KEEPALIVE_CONNECT' });
+  }
+};
 
 /**
  * For code that meets other people's sockets (agents, the preload): a socket
@@ -55,43 +69,68 @@ export function warnOnFailure(code: string, what: string): DeferredFailure {
 interface Deferred {
   values: KernelValues;
   enable: Enable;
-  readonly onConnect: () => void;
-  readonly onClose: () => void;
+  onFailure: DeferredFailure;
+  clearOnClose: boolean;
+  /** The handle whose connection they wait for; null until the socket has one. */
+  handle: TcpHandle | null;
+  readonly onConnect: (this: net.Socket) => void;
+  readonly onClose: (this: net.Socket) => void;
 }
 
 const deferred = new WeakMap<net.Socket, Deferred>();
 
+/** How settings of a later call combine with those waiting: a call of the program's overrides, the preload's only fills gaps. */
+export type Precedence = 'override' | 'fill';
+
 /**
  * Records the settings of a socket without a descriptor yet. They are applied
  * by a 'connect' listener placed before any of the user's; if the socket
- * closes first, both listeners go away and nothing is applied.
+ * closes first, both listeners go away and nothing is applied. Settings left
+ * waiting by an earlier connection attempt (a retry started from the
+ * program's own 'close' listener) are dropped, not merged.
+ *
+ * The listeners reach the socket through `this` (the emitter itself): an
+ * http2 session's socket is a proxy that throws once the session has ended.
  */
-function defer(socket: net.Socket, values: KernelValues, enable: Enable, onFailure: DeferredFailure, clearOnClose: boolean): void {
+function defer(socket: net.Socket, handle: TcpHandle | null, values: KernelValues, enable: Enable, onFailure: DeferredFailure, clearOnClose: boolean, precedence: Precedence): void {
   const target = connectingSocketOf(socket);
   const pending = deferred.get(target);
-  if (pending) {
+  if (pending && (pending.handle === null || handle === null || pending.handle === handle)) {
+    pending.handle ??= handle;
+    if (precedence === 'fill') {
+      fillValues(pending.values, values);
+      return;
+    }
     mergeValues(pending.values, values);
     pending.enable = enable;
+    pending.onFailure = onFailure;
+    pending.clearOnClose ||= clearOnClose;
     return;
   }
+  if (pending) deferred.delete(target);
   const entry: Deferred = {
     values: [...values],
     enable,
+    onFailure,
+    clearOnClose,
+    handle,
     onConnect() {
-      target.removeListener('close', entry.onClose);
-      deferred.delete(target);
+      this.removeListener('close', entry.onClose);
+      if (deferred.get(target) === entry) deferred.delete(target);
+      // The socket asked for, unless it is a proxy of the emitter (http2): then the emitter.
+      const configured = socket === target ? this : socket;
       try {
-        const handle = tcpHandleOf(socket);
-        if (handle === null) return;
-        if (clearOnClose) applyUntilClose(socket, handle, entry.values, entry.enable);
-        else apply(socket, handle, entry.values, entry.enable);
+        const connected = tcpHandleOf(configured);
+        if (connected === null) return;
+        if (entry.clearOnClose) applyUntilClose(configured, connected, entry.values, entry.enable);
+        else apply(configured, connected, entry.values, entry.enable);
       } catch (error) {
-        onFailure(socket, error as Error);
+        entry.onFailure(configured, error as Error);
       }
     },
     onClose() {
-      target.removeListener('connect', entry.onConnect);
-      deferred.delete(target);
+      this.removeListener('connect', entry.onConnect);
+      if (deferred.get(target) === entry) deferred.delete(target);
     },
   };
   deferred.set(target, entry);
@@ -101,8 +140,9 @@ function defer(socket: net.Socket, values: KernelValues, enable: Enable, onFailu
 
 /**
  * Applies now to a connected socket, or on 'connect' to one still connecting.
- * Throws on bad sockets. `clearOnClose` false is for the preload, which
- * configures every connection a socket makes anyway.
+ * Throws on bad sockets. The preload passes `clearOnClose` false (it
+ * configures every connection a socket makes anyway, and puts the program's
+ * record back itself) and `precedence` 'fill' (the program's own calls win).
  */
 export function configureSocket(
   socket: net.Socket,
@@ -110,9 +150,10 @@ export function configureSocket(
   enable: Enable,
   onFailure: DeferredFailure = destroyWithError,
   clearOnClose = true,
+  precedence: Precedence = 'override',
 ): void {
   const handle = tcpHandleOf(socket);
-  if (handle === null || socket.connecting) defer(socket, values, enable, onFailure, clearOnClose);
+  if (handle === null || socket.connecting) defer(socket, handle, values, enable, onFailure, clearOnClose, precedence);
   else if (clearOnClose) applyUntilClose(socket, handle, values, enable);
   else apply(socket, handle, values, enable);
 }

@@ -19,6 +19,11 @@ export function mergeValues(into: KernelValues, values: KernelValues): void {
   for (let i = 0; i < into.length; i++) if (values[i] !== UNCHANGED) into[i] = values[i];
 }
 
+/** Copies the values that are set in `values` to the fields of `into` that are not set. */
+export function fillValues(into: KernelValues, values: KernelValues): void {
+  for (let i = 0; i < into.length; i++) if (into[i] === UNCHANGED) into[i] = values[i];
+}
+
 /** Throws the Node-shaped system error for a failure status of set/get. */
 export function throwIfFailed(status: number, syscall: 'setsockopt' | 'getsockopt'): void {
   if (status === 0) return;

@@ -61,12 +61,90 @@ function heldSetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number
 const nodeSetKeepAlive: (this: net.Socket, enable: boolean, initialDelayMs: number) => net.Socket =
   (require('node:net') as typeof net).Socket.prototype.setKeepAlive;
 
+/** Node's record of setKeepAlive on a socket (lib/net.js): whether on, and the delay in seconds. */
+interface NodeRecord {
+  enabled: boolean;
+  delaySeconds: number;
+}
+
+/**
+ * The symbols under which lib/net.js keeps that record on each socket
+ * (kSetKeepAlive, kSetKeepAliveInitialDelay), found once by their
+ * descriptions on the first socket that has them (node-internals.test.ts
+ * checks them on every Node line). Undefined until found.
+ */
+let recordSymbols: { enabled: symbol; delay: symbol } | undefined;
+
+function symbolsOf(socket: net.Socket): typeof recordSymbols {
+  if (recordSymbols !== undefined) return recordSymbols;
+  let enabled: symbol | undefined;
+  let delay: symbol | undefined;
+  for (const symbol of Object.getOwnPropertySymbols(socket)) {
+    if (symbol.description === 'kSetKeepAlive') enabled = symbol;
+    else if (symbol.description === 'kSetKeepAliveInitialDelay') delay = symbol;
+  }
+  if (enabled !== undefined && delay !== undefined) recordSymbols = { enabled, delay };
+  return recordSymbols;
+}
+
+/** Node's record now, or undefined where it cannot be found (a Node that keeps it elsewhere). */
+export function readNodeRecord(socket: net.Socket): NodeRecord | undefined {
+  const symbols = symbolsOf(socket);
+  if (symbols === undefined) return undefined;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  return { enabled: fields[symbols.enabled] === true, delaySeconds: Number(fields[symbols.delay]) || 0 };
+}
+
+/** Writes Node's record alone: no handle is called (a new one would apply it at connect). */
+function writeNodeRecord(socket: net.Socket, record: NodeRecord): void {
+  const symbols = symbolsOf(socket);
+  if (symbols === undefined) return;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  fields[symbols.enabled] = record.enabled;
+  fields[symbols.delay] = record.delaySeconds;
+}
+
+/** What the program's record was before the library first wrote it, and what the library wrote last. */
+const programRecords = new WeakMap<net.Socket, { before: NodeRecord; written: NodeRecord }>();
+
+/**
+ * Puts back the record the program had before the library wrote its own,
+ * unless the program has changed it since: the next connection of this
+ * socket then gets from Node exactly what the program asked Node for, and
+ * none of the library's settings. Writes only the record (no syscall).
+ */
+export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = socket): void {
+  const entry = programRecords.get(socket);
+  if (entry === undefined) return;
+  programRecords.delete(socket);
+  try {
+    const now = readNodeRecord(emitter);
+    if (now !== undefined && now.enabled === entry.written.enabled && now.delaySeconds === entry.written.delaySeconds) {
+      writeNodeRecord(emitter, entry.before);
+    }
+  } catch {
+    // Only bookkeeping, and never worth an exception in a 'close' or connect().
+  }
+}
+
 /**
  * Brings Node's own record of the keepalive state (kSetKeepAlive and its
  * delay, which it uses to skip repeated calls) in line with the kernel, with
  * no syscall: the handle's call, reached through heldSetKeepAlive, does nothing.
  */
 function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
+  let before: NodeRecord | undefined;
+  try {
+    before = readNodeRecord(socket);
+  } catch {
+    // An http2 session's socket that is no longer bound: nothing to keep.
+  }
+  if (before !== undefined) {
+    const written = { enabled, delaySeconds: Math.trunc(idleMs / 1000) };
+    const entry = programRecords.get(socket);
+    if (entry === undefined) programRecords.set(socket, { before, written });
+    else entry.written = written;
+  }
   recording = true;
   try {
     nodeSetKeepAlive.call(socket, enabled, idleMs);
@@ -96,14 +174,18 @@ export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues
   if (held === undefined) holds.set(handle, (held = [...values]));
   else mergeValues(held, values);
   const idle = held[NativeOption.Idle];
-  // Without a held idle Node's record says "on, delay 0": a setKeepAlive(true)
+  if (idle !== UNCHANGED) return recordInNode(socket, true, idle * 1000);
+  // Idle is not held: Node's record keeps the program's delay (so a later
+  // identical call of the program's is still skipped, and a new connection of
+  // this socket gets it). With none, "on, delay 0": a setKeepAlive(true)
   // without a delay only turns SO_KEEPALIVE on, which it already is.
-  recordInNode(socket, true, idle === UNCHANGED ? 0 : idle * 1000);
-}
-
-/** Clears Node's record of keepalive on a closed socket, so that a new connection of it starts without it. */
-export function forgetInNode(socket: net.Socket): void {
-  recordInNode(socket, false, 0);
+  let current: NodeRecord | undefined;
+  try {
+    current = readNodeRecord(socket);
+  } catch {
+    // As above.
+  }
+  recordInNode(socket, true, current?.enabled ? current.delaySeconds * 1000 : 0);
 }
 
 /** Ends the hold: Node's setKeepAlive calls reach the kernel unchanged again. */

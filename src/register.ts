@@ -13,6 +13,7 @@ import * as net from 'node:net';
 import { configureSocket, OFF, ON, untouched, warnOnFailure } from './apply';
 import { EnvironmentError, readEnvironment, type EnvironmentSettings } from './environment';
 import { configureServer, serverEmitting } from './server';
+import { restoreProgramRecord } from './hold';
 import { tcpHandleIfAny } from './socket';
 
 /** Marks the prototypes once, so a second copy of the preload does nothing. */
@@ -33,9 +34,12 @@ function install(settings: EnvironmentSettings): void {
   const connect = net.Socket.prototype.connect;
   // The overloads of connect all end here; the wrapper passes them through unchanged.
   net.Socket.prototype.connect = function connectWithKeepalive(this: net.Socket, ...args: unknown[]) {
+    // Connected again: Node re-applies its record of setKeepAlive on the new
+    // connection; it must be the program's, not the one the hold wrote.
+    restoreProgramRecord(this);
     const result = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
     try {
-      if (tcpHandleIfAny(this) !== undefined) configureSocket(this, values, enable, warnOnly, false);
+      if (tcpHandleIfAny(this) !== undefined) configureSocket(this, values, enable, warnOnly, false, 'fill');
     } catch (error) {
       warn(error);
     }

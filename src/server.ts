@@ -12,7 +12,7 @@
 // platform, a cluster worker). Streams that are not TCP pass through untouched.
 import type * as net from 'node:net';
 import { binding, StatusField, STATUS_FIELD_COUNT } from './binding';
-import { listenerInherits, mergeValues, writeToDescriptor, type Enable } from './backend';
+import { fillValues, listenerInherits, mergeValues, writeToDescriptor, type Enable } from './backend';
 import { invalidArgValue } from './errors';
 import type { KernelValues } from './options';
 import { apply } from './apply';
@@ -28,6 +28,8 @@ interface ServerSettings {
   queued: number;
   /** Error codes already reported, so a failing server warns once per cause, not per connection. */
   readonly reported: Set<string>;
+  /** Made by the preload: run from its patched emit, not from listeners. */
+  readonly viaEmit: boolean;
   readonly onListening: () => void;
   readonly onConnection: (socket: unknown) => void;
 }
@@ -100,7 +102,11 @@ function onAccepted(server: net.Server, settings: ServerSettings, stream: unknow
 export function configureServer(server: net.Server, values: KernelValues, enable: Enable, byPreload = false): void {
   const existing = servers.get(server);
   const merged: KernelValues = existing ? [...existing.values] : [...values];
-  if (existing) mergeValues(merged, values);
+  // The program's own calls win over the preload's environment, whatever the order.
+  if (existing && byPreload) {
+    fillValues(merged, values);
+    enable = existing.enable;
+  } else if (existing) mergeValues(merged, values);
   // On a listening server, errors surface here, before anything is recorded.
   const listener = server.listening ? applyToListener(server, merged, enable) : { inherited: false, queued: 0 };
   if (existing) {
@@ -115,6 +121,7 @@ export function configureServer(server: net.Server, values: KernelValues, enable
     enable,
     ...listener,
     reported: new Set(),
+    viaEmit: byPreload,
     onListening() {
       try {
         Object.assign(settings, applyToListener(server, settings.values, settings.enable));
@@ -124,7 +131,9 @@ export function configureServer(server: net.Server, values: KernelValues, enable
         settings.inherited = false;
         const notTcp = (error as { code?: string }).code === 'ERR_INVALID_ARG_VALUE';
         if (notTcp) forget(server);
-        if (!(notTcp && byPreload)) process.emitWarning(error as Error);
+        if (!(notTcp && byPreload)) {
+          process.emitWarning(`keepalive is not set on this server: ${(error as Error).message}`, { code: 'TCP_KEEPALIVE_SERVER' });
+        }
       }
     },
     onConnection: (socket) => onAccepted(server, settings, socket),
@@ -138,7 +147,8 @@ export function configureServer(server: net.Server, values: KernelValues, enable
 /** For the preload's emit: what the listeners of configureServer would do, before the program's listeners run. */
 export function serverEmitting(server: net.Server, event: unknown, argument: unknown): void {
   const settings = servers.get(server);
-  if (settings === undefined) return;
+  // A server the program configured itself has listeners doing this.
+  if (settings === undefined || !settings.viaEmit) return;
   if (event === 'connection') settings.onConnection(argument);
   else if (event === 'listening') settings.onListening();
 }

@@ -141,6 +141,14 @@ export const serverSetsKeepAlive = (server: net.Server): boolean => serverIntern
 /** What a listening server's handle is: TCP with its descriptor, another kind (a Pipe), or none of its own. */
 export type ListenerHandle = { kind: 'tcp'; fd: number } | { kind: 'other'; name: string } | { kind: 'remote' };
 
+let clusterWorker: boolean | undefined;
+
+/** Node deletes NODE_UNIQUE_ID before user code runs: cluster itself is asked (loaded once, on the first listen). */
+function isClusterWorker(): boolean {
+  clusterWorker ??= (require('node:cluster') as { isWorker: boolean }).isWorker;
+  return clusterWorker;
+}
+
 /**
  * A cluster worker's server under round-robin holds a plain object without a
  * descriptor: the primary accepts and sends each connection over. A worker
@@ -153,7 +161,7 @@ export function listenerHandleOf(server: net.Server): ListenerHandle | null {
   if (handle === null) return null;
   const name = kindOf(handle);
   if (name === 'Pipe') return { kind: 'other', name };
-  if (process.env.NODE_UNIQUE_ID !== undefined || name !== 'TCP') return { kind: 'remote' };
+  if (name !== 'TCP' || isClusterWorker()) return { kind: 'remote' };
   const fd = handle.fd;
   return fd !== undefined && fd >= 0 ? { kind: 'tcp', fd } : { kind: 'remote' };
 }

@@ -171,3 +171,31 @@ test("net.Server.prototype has no emit of its own (the preload adds one); 'close
   client.destroy();
   expect(await atClose).toBeNull();
 });
+
+test("Node's record of setKeepAlive lives in own symbol properties kSetKeepAlive and kSetKeepAliveInitialDelay (seconds)", () => {
+  const socket = new net.Socket();
+  const record = (): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.getOwnPropertySymbols(socket)
+        .filter((symbol) => symbol.description === 'kSetKeepAlive' || symbol.description === 'kSetKeepAliveInitialDelay')
+        .map((symbol) => [symbol.description, (socket as unknown as Record<symbol, unknown>)[symbol]]),
+    );
+  expect(record()).toEqual({ kSetKeepAlive: false, kSetKeepAliveInitialDelay: 0 });
+  socket.setKeepAlive(true, 5000);
+  expect(record()).toEqual({ kSetKeepAlive: true, kSetKeepAliveInitialDelay: 5 });
+});
+
+test('cluster: NODE_UNIQUE_ID is gone before user code runs in a worker, so cluster.isWorker is what tells', () => {
+  const script = `const cluster = require('node:cluster');
+    if (cluster.isPrimary) { const w = cluster.fork(); w.on('message', (m) => { console.log(JSON.stringify(m)); w.kill(); }); }
+    else process.send({ uniqueId: process.env.NODE_UNIQUE_ID ?? null, isWorker: cluster.isWorker });`;
+  // cluster.fork runs the primary's script file again: -e would not do.
+  const file = path.join(os.tmpdir(), `tcp-keepalive-cluster-${process.pid}.js`);
+  require('node:fs').writeFileSync(file, script);
+  try {
+    const child = require('node:child_process').spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 20000 });
+    expect(JSON.parse(child.stdout)).toEqual({ uniqueId: null, isWorker: true });
+  } finally {
+    require('node:fs').rmSync(file, { force: true });
+  }
+});

@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import { enableKeepalive, getKeepalive, type KeepaliveOptions, type KeepaliveSettings } from '../src';
+import { disableKeepalive, enableKeepalive, getKeepalive, type KeepaliveOptions, type KeepaliveSettings } from '../src';
 import { closeAll, connectedPair, listen, systemDefaults } from './helpers/loopback';
 
 const options = { idle: 6000, interval: 2000, count: 4, userTimeout: 9000 };
@@ -36,9 +36,9 @@ async function warningsDuring(body: () => Promise<void>): Promise<string[]> {
 }
 
 /** Runs a fixture with node, plainly or under the preload, with only the given KEEP* variables. */
-function runFixture(name: string, preload: boolean, variables: Record<string, string> = {}): Record<string, unknown> {
+function runFixture(name: string, preload: boolean, variables: Record<string, string> = {}, fixtureArgs: string[] = []): Record<string, unknown> {
   const { KEEPALIVE: _, KEEPIDLE: __, KEEPINTVL: ___, KEEPCNT: ____, TCP_USER_TIMEOUT: _____, NODE_OPTIONS: ______, ...clean } = process.env;
-  const args = [...(preload ? ['--require', register] : []), path.join(__dirname, 'fixtures', name)];
+  const args = [...(preload ? ['--require', register] : []), path.join(__dirname, 'fixtures', name), ...fixtureArgs];
   const child = spawnSync(process.execPath, args, { env: { ...clean, ...variables }, encoding: 'utf8', timeout: 20000 });
   expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
   return JSON.parse(child.stdout);
@@ -300,5 +300,134 @@ describe('11. error messages name what they got, briefly, as Node does', () => {
     expect(error?.name).toBe('TypeError');
     expect(String(error)).toBe(`TypeError [ERR_INVALID_ARG_VALUE]: ${error?.message}`);
     expect(error?.stack?.split('\n')[0]).toBe(`TypeError [ERR_INVALID_ARG_VALUE]: ${error?.message}`);
+  });
+});
+
+// A second hostile review, of the fixes above: each case it found.
+describe('review: connections made again, retries, http2 sessions that end, order of the preload and the program', () => {
+  const programs = (idle: number) => ({ enabled: true, idle, interval: 1000, count: 10, userTimeout: 0 });
+
+  test.each([
+    ['later', false, {}, 'own'],
+    ['from-close', false, {}, 'own'],
+    ['later', true, {}, 'own'],
+    ['from-close', true, {}, 'own'],
+    ['later', true, { KEEPCNT: '3' }, 'own'],
+    ['from-close', true, { KEEPIDLE: '30' }, ''],
+  ])('a socket connected twice (%s, preload %s, %j, %s): both connections alike, as without the library', (when, preload, variables, own) => {
+    const seen = runFixture('reconnect.js', preload as boolean, variables as Record<string, string>, [when as string, own as string]) as unknown as KeepaliveSettings[];
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toEqual(seen[0]);
+    const plain = runFixture('reconnect.js', false, {}, [when as string, own as string]) as unknown as KeepaliveSettings[];
+    const { KEEPCNT, KEEPIDLE } = variables as Record<string, string | undefined>;
+    expect(seen[0]).toEqual({
+      ...plain[0],
+      ...(KEEPCNT ? { count: Number(KEEPCNT) } : {}),
+      ...(KEEPIDLE ? { idle: Number(KEEPIDLE) * 1000 } : {}),
+      // Without variables the preload turns keepalive on, as libkeepalive does.
+      ...(preload ? { enabled: true } : {}),
+    });
+  });
+
+  test("enableKeepalive on a retry started in the program's own 'close' listener applies to the new connection", async () => {
+    const free = net.createServer();
+    const refused = await listen(free);
+    await new Promise((resolve) => free.close(resolve));
+    const server = net.createServer((connection) => connection.on('error', () => {}));
+    const port = await listen(server);
+    cleanups.push(() => server.close());
+    const socket = new net.Socket();
+    cleanups.push(() => socket.destroy());
+    let attempts = 0;
+    socket.on('error', () => {});
+    // A retry loop: the first address refuses, the second is tried at once, from 'close'.
+    socket.on('close', () => {
+      if (attempts++ > 0) return;
+      socket.connect(port, '127.0.0.1');
+      enableKeepalive(socket, { idle: 10000, count: 3 });
+    });
+    const connected = new Promise((resolve) => socket.once('connect', resolve));
+    socket.connect(refused, '127.0.0.1');
+    enableKeepalive(socket, { idle: 10000, count: 3 });
+    await connected;
+    expect(attempts).toBe(1);
+    expect(getKeepalive(socket)).toMatchObject({ enabled: true, idle: 10000, count: 3 });
+  });
+
+  test("the program's own setKeepAlive before the first connection reaches the next one; ours does not", async () => {
+    const server = net.createServer((connection) => connection.on('error', () => {}).end());
+    const port = await listen(server);
+    cleanups.push(() => server.close());
+    const socket = new net.Socket();
+    cleanups.push(() => socket.destroy());
+    socket.setKeepAlive(true, 60000);
+    socket.resume();
+    socket.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    enableKeepalive(socket, { count: 3 });
+    expect(getKeepalive(socket)).toEqual({ ...programs(60000), count: 3 });
+    await once(socket, 'close');
+    socket.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    expect(getKeepalive(socket)).toEqual(programs(60000));
+  });
+
+  test("a reconnect and setKeepAlive inside the program's own 'close' listener are the program's", async () => {
+    const server = net.createServer((connection) => connection.on('error', () => {}).end());
+    const port = await listen(server);
+    cleanups.push(() => server.close());
+    const socket = new net.Socket();
+    cleanups.push(() => socket.destroy());
+    const seen: KeepaliveSettings[] = [];
+    socket.on('close', () => {
+      if (seen.length !== 1) return;
+      socket.connect(port, '127.0.0.1');
+      socket.setKeepAlive(true, 60000);
+    });
+    socket.on('connect', () => {
+      if (seen.length === 0) enableKeepalive(socket, { count: 3 });
+      seen.push(getKeepalive(socket));
+    });
+    socket.resume();
+    socket.connect(port, '127.0.0.1');
+    while (seen.length < 2) await once(socket, 'connect');
+    expect(seen[1]).toEqual(programs(60000));
+  });
+
+  test('enableKeepalive on the socket of an http2 session that ends before connecting: nothing thrown, nothing reported', () => {
+    expect(runFixture('http2-ending.js', false)).toEqual({ survived: true, warnings: [] });
+  });
+
+  test('disableKeepalive(agent) leaves a createConnection the program put there since; enable again wraps the new one', async () => {
+    const agent = new http.Agent();
+    cleanups.push(() => agent.destroy());
+    enableKeepalive(agent, options);
+    let used = 0;
+    const own = (connectOptions: net.NetConnectOpts): net.Socket => {
+      used++;
+      return net.connect(connectOptions);
+    };
+    (agent as unknown as { createConnection: unknown }).createConnection = own;
+    disableKeepalive(agent);
+    expect((agent as unknown as { createConnection: unknown }).createConnection).toBe(own);
+    enableKeepalive(agent, options);
+    const server = http.createServer((_request, response) => response.end('ok'));
+    const port = await listen(server);
+    cleanups.push(() => server.close());
+    const socket = await new Promise<net.Socket>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, agent }, (response) => {
+        response.resume();
+        resolve(response.socket as net.Socket);
+      }).on('error', reject);
+    });
+    expect(used).toBe(1);
+    expect(getKeepalive(socket)).toEqual(configured);
+  });
+
+  test("the preload's variables never overrule the program's own enableKeepalive, whatever the order", () => {
+    expect(runFixture('program-first.js', true, { KEEPIDLE: '30', KEEPALIVE: 'off' })).toEqual({
+      server: { enabled: true, idle: 5000 },
+      clientBeforeConnect: { enabled: true, idle: 5000 },
+    });
   });
 });
