@@ -30,6 +30,8 @@ interface ServerSettings {
   readonly reported: Set<string>;
   /** Made by the preload: run from its patched emit, not from listeners. */
   readonly viaEmit: boolean;
+  /** disableKeepalive was called: only the queued connections are still to be turned off, then the server is forgotten. */
+  releasing?: boolean;
   readonly onListening: () => void;
   readonly onConnection: (socket: unknown) => void;
 }
@@ -81,7 +83,10 @@ function onAccepted(server: net.Server, settings: ServerSettings, stream: unknow
   const socket = stream as net.Socket;
   try {
     const ownAccept = acceptedBy(socket, server);
-    if (ownAccept && settings.queued > 0) settings.queued--;
+    if (settings.releasing) {
+      if (!ownAccept || settings.queued === 0) return;
+      if (--settings.queued === 0) forget(server);
+    } else if (ownAccept && settings.queued > 0) settings.queued--;
     else if (ownAccept && settings.inherited && !serverSetsKeepAlive(server)) {
       hold(socket, handle, settings.values, settings.enable);
       return;
@@ -164,6 +169,13 @@ function forget(server: net.Server): void {
 
 /** Stops configuring new connections; `values`/`enable` go on the listening socket (keepalive off). */
 export function releaseServer(server: net.Server, values: KernelValues, enable: Enable): void {
-  if (server.listening) applyToListener(server, values, enable);
+  const listener = server.listening ? applyToListener(server, values, enable) : { inherited: false, queued: 0 };
+  const settings = servers.get(server);
+  // Connections already queued were copied with keepalive on: they are turned
+  // off as they are accepted, and then the server is forgotten.
+  if (settings !== undefined && listener.queued > 0) {
+    Object.assign(settings, { values, enable, queued: listener.queued, releasing: true });
+    return;
+  }
   forget(server);
 }

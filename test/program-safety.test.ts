@@ -431,3 +431,23 @@ describe('review: connections made again, retries, http2 sessions that end, orde
     });
   });
 });
+
+test('disableKeepalive(server): connections already waiting in the accept queue come out with keepalive off too', async () => {
+  const seen: boolean[] = [];
+  const server = net.createServer((socket) => {
+    seen.push(getKeepalive(socket).enabled);
+    socket.destroy();
+  });
+  enableKeepalive(server, options);
+  const port = await listen(server);
+  cleanups.push(() => server.close());
+  const clients = [0, 1, 2].map(() => net.connect(port, '127.0.0.1').on('error', () => {}));
+  cleanups.push(() => clients.forEach((client) => client.destroy()));
+  await new Promise((resolve) => process.nextTick(resolve));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  disableKeepalive(server);
+  const late = net.connect(port, '127.0.0.1').on('error', () => {});
+  cleanups.push(() => late.destroy());
+  while (seen.length < 4) await once(server, 'connection');
+  expect(seen).toEqual([false, false, false, false]);
+});
