@@ -96,14 +96,16 @@ export function setWithNode(handle: TcpHandle, values: KernelValues, enable: boo
     check(setKeepAlive.call(handle, false, 0), 'SO_KEEPALIVE');
     return;
   }
-  const merged: KernelValues = [...(applied.get(handle) ?? nothingSet)];
+  // Nothing given (withIdleFirst: no idle means no interval or count either):
+  // only SO_KEEPALIVE goes on; what the socket holds now, whoever set it, stays.
+  const nothingGiven = values[NativeOption.Idle] === UNCHANGED;
+  const merged: KernelValues = [...(nothingGiven ? nothingSet : (applied.get(handle) ?? nothingSet))];
   for (let i = 0; i < merged.length; i++) if (values[i] !== UNCHANGED) merged[i] = values[i];
   const idle = merged[NativeOption.Idle];
   const interval = merged[NativeOption.Interval];
   const count = merged[NativeOption.Count];
   if (idle === UNCHANGED) {
-    // Nothing set before, and (withIdleFirst) no interval or count now. Node's
-    // own setKeepAlive(true) makes this call: SO_KEEPALIVE goes on, then
+    // Node's own setKeepAlive(true) makes this call: SO_KEEPALIVE goes on, then
     // libuv refuses the zero idle with EINVAL and leaves idle, interval and
     // count as they were. Node ignores that EINVAL; so does this.
     const status = setKeepAlive.call(handle, true, 0);

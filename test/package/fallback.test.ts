@@ -177,6 +177,8 @@ test('disableKeepalive turns it off and enableKeepalive() on again, values kept'
   const [idle, interval, count] = steps.idleOnly.kernel as number[];
   expect(steps.disable).toEqual({ kernel: [idle, interval, count, 0, 0] });
   expect(steps.enableAgain).toEqual({ kernel: [idle, interval, count, 0, 1] });
+  // What the program set since (idle 60 s) stays: nothing stale is written back.
+  expect(steps.programIdle.kernel).toEqual([60, expect.any(Number), expect.any(Number), 0, 1]);
 });
 
 test('getSystemDefaults throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: the addon reads them', () => {
