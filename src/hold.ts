@@ -133,17 +133,20 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
  * no syscall: the handle's call, reached through heldSetKeepAlive, does nothing.
  */
 function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
-  let before: NodeRecord | undefined;
+  const delaySeconds = Math.trunc(idleMs / 1000);
+  let now: NodeRecord | undefined;
   try {
-    before = readNodeRecord(socket);
+    now = readNodeRecord(socket);
   } catch {
-    // An http2 session's socket that is no longer bound: nothing to keep.
+    // An http2 session's socket that is no longer bound: nothing to record.
+    return;
   }
-  if (before !== undefined) {
-    const written = { enabled, delaySeconds: Math.trunc(idleMs / 1000) };
+  if (now !== undefined) {
+    // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
+    if (now.enabled === enabled && now.delaySeconds === delaySeconds) return;
     const entry = programRecords.get(socket);
-    if (entry === undefined) programRecords.set(socket, { before, written });
-    else entry.written = written;
+    if (entry === undefined) programRecords.set(socket, { before: now, written: { enabled, delaySeconds } });
+    else entry.written = { enabled, delaySeconds };
   }
   recording = true;
   try {
