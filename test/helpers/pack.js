@@ -6,7 +6,7 @@
 //   node test/helpers/pack.js DIR   → writes DIR/<name>-<version>.tgz and
 //                                      DIR/<name>-<version>.json (npm's report)
 //                                      and prints the tarball's path
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -41,11 +41,18 @@ function pack(destination) {
       fs.copyFileSync(path.join(root, file), path.join(copy, file));
     }
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
-    const out = execFileSync(process.execPath, [npmCli(), 'pack', '--json', '--pack-destination', destination], {
+    // The build's noise (node-gyp's info lines) is shown only when packing fails.
+    process.stderr.write('tcp-keepalive: packing the tarball (npm pack, prebuildify) …\n');
+    const packed = spawnSync(process.execPath, [npmCli(), 'pack', '--json', '--pack-destination', destination], {
       cwd: copy,
       encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 << 20,
     });
+    if (packed.status !== 0) {
+      process.stderr.write(packed.stderr);
+      throw new Error(`npm pack failed (exit ${packed.status}, signal ${packed.signal}); its output is above`);
+    }
+    const out = packed.stdout;
     // The scripts' output comes first on stdout; npm's JSON report is last.
     const report = JSON.parse(out.slice(out.lastIndexOf('\n[\n') + 1))[0];
     const tarball = path.join(destination, report.filename);
