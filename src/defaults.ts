@@ -19,6 +19,9 @@ const defaultSources = ['tcp_keepalive_time', 'tcp_keepalive_intvl', 'tcp_keepal
 /**
  * The system-wide keepalive values (Linux: /proc/sys/net/ipv4/tcp_keepalive_*
  * of the caller's network namespace; macOS, FreeBSD: net.inet.tcp sysctls).
+ *
+ * @throws {TypeError} `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` (no addon, or a platform without such defaults)
+ * @throws {Error} a system error naming the value it could not read (`read tcp_keepalive_time`)
  */
 export function getSystemDefaults(): SystemDefaults {
   if (binding === null) throw featureUnavailable('system-wide keepalive defaults', addonMissing);
@@ -73,6 +76,9 @@ const wholeSeconds = (ms: number): number => Math.ceil(ms / 1000) * 1000;
  *
  * Takes options or what getKeepalive and getSystemDefaults return, whatever
  * the kernel reported: values are only checked to be numbers >= 0.
+ *
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (an unknown field)
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` (a negative, non-finite or fractional count)
  */
 export function detectionTime(options: DetectionInput = {}): number {
   if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);

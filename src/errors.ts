@@ -1,14 +1,24 @@
 // Errors shaped like Node's own: same classes, codes and message wording.
 import { inspect, getSystemErrorMap } from 'node:util';
 
-type NodeError<E extends Error> = E & { code: string };
+/** Every `code` this package's functions throw with, besides system errors (`EINVAL`, `EBADF`, …). */
+export type KeepaliveErrorCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_MISSING_OPTION'
+  | 'ERR_SOCKET_CLOSED'
+  | 'ERR_SOCKET_CONNECTING'
+  | 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
+
+type NodeError<E extends Error> = E & { code: KeepaliveErrorCode };
 
 /**
  * Adds `code`, and shows it the way Node's own errors do: the stack (what an
  * uncaught error or console.error prints) starts `TypeError [ERR_…]: …`, and
  * so does String(error), while `name` stays `TypeError`.
  */
-function withCode<E extends Error>(error: E, code: string): NodeError<E> {
+function withCode<E extends Error>(error: E, code: KeepaliveErrorCode): NodeError<E> {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
   const { name } = error;
   // V8 writes the stack's first line from `name` when the stack is first read.

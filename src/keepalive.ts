@@ -48,9 +48,15 @@ function configure(target: KeepaliveTarget, kind: TargetKind, values: KernelValu
  * socket an http/https agent creates.
  *
  * A socket still connecting gets the settings when it connects, before the
- * user's 'connect' listeners run. The settings then hold through Node's own
- * setKeepAlive calls until enableKeepalive or disableKeepalive is called
- * again, or setKeepAlive(false) turns keepalive off.
+ * user's 'connect' listeners run. The fields given then hold through Node's
+ * own setKeepAlive calls (which still set the others) until
+ * disableKeepalive, or setKeepAlive(false) turns keepalive off.
+ *
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (target or an option of the wrong type), `ERR_INVALID_ARG_VALUE`
+ *   (an unknown option, a socket that is not TCP, a server not on TCP), `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`
+ *   (an option the platform lacks), `ERR_MISSING_OPTION` (without the addon: interval or count without idle)
+ * @throws {RangeError} `ERR_OUT_OF_RANGE` (a value outside the kernel's limits)
+ * @throws {Error} `ERR_SOCKET_CLOSED`, or a system error (`EINVAL: invalid argument, setsockopt TCP_KEEPIDLE`)
  */
 export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: KeepaliveOptions): T {
   const kind = kindOf(target);
@@ -62,6 +68,9 @@ export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: 
  * Turns SO_KEEPALIVE off, leaving the other options as they are, and ends the
  * hold on Node's setKeepAlive calls. For a server or an agent, also stops
  * configuring its new connections.
+ *
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (as enableKeepalive)
+ * @throws {Error} `ERR_SOCKET_CLOSED`, or a system error
  */
 export function disableKeepalive<T extends KeepaliveTarget>(target: T): T {
   configure(target, kindOf(target), untouched(), OFF);
@@ -74,6 +83,10 @@ const readBuffer = new Int32Array(NATIVE_OPTION_COUNT);
 /**
  * The keepalive settings the kernel holds for `socket`, in milliseconds,
  * including system defaults for options never set on it.
+ *
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (not TCP),
+ *   `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` (no addon: Node cannot read them)
+ * @throws {Error} `ERR_SOCKET_CLOSED`, `ERR_SOCKET_CONNECTING`, or a system error
  */
 export function getKeepalive(socket: net.Socket): KeepaliveSettings {
   if (binding === null) throw readUnavailable(socket, 'getKeepalive');

@@ -5,10 +5,25 @@ import { featureUnavailable, systemError } from './errors';
 import { readUnavailable } from './fallback';
 import { connectedDescriptorOf } from './socket';
 
+/** A TCP state as the kernel names it (netinet/tcp.h); `UNKNOWN_<n>` for a number this build does not know. */
+export type TcpState =
+  | 'ESTABLISHED'
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'FIN_WAIT1'
+  | 'FIN_WAIT2'
+  | 'TIME_WAIT'
+  | 'CLOSE'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK'
+  | 'LISTEN'
+  | 'CLOSING'
+  | `UNKNOWN_${number}`;
+
 /** What `getKeepaliveStatus` returns: the connection as the kernel sees it now. */
 export interface KeepaliveStatus {
   /** TCP state as the kernel names it: `'ESTABLISHED'`, `'CLOSE_WAIT'`, … */
-  state: string;
+  state: TcpState;
   /** Keepalive probes sent since the peer last answered; 0 while it answers. */
   unansweredProbes: number;
   /** Retransmissions of unacknowledged data in a row, so far unanswered. */
@@ -37,6 +52,10 @@ const raw = new Uint32Array(STATUS_FIELD_COUNT);
  * The live state of a connected TCP socket: unanswered keepalive probes, time
  * since the peer was last heard from, bytes waiting for an acknowledgement,
  * the TCP state. What `ss -tnoi` shows, for one socket, from inside the program.
+ *
+ * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (not a net.Socket), `ERR_INVALID_ARG_VALUE` (not TCP),
+ *   `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` (no addon, or no TCP_INFO)
+ * @throws {Error} `ERR_SOCKET_CLOSED`, `ERR_SOCKET_CONNECTING`, or a system error (`errno`, `syscall`)
  */
 export function getKeepaliveStatus(socket: net.Socket): KeepaliveStatus {
   if (binding === null) throw readUnavailable(socket, 'getKeepaliveStatus');
@@ -52,7 +71,7 @@ export function getKeepaliveStatus(socket: net.Socket): KeepaliveStatus {
   const queued = raw[StatusField.SendQueue];
   const notSent = raw[StatusField.NotSent];
   return {
-    state: binding.tcpStates[stateNumber] ?? `UNKNOWN_${stateNumber}`,
+    state: (binding.tcpStates[stateNumber] as TcpState | undefined) ?? `UNKNOWN_${stateNumber}`,
     unansweredProbes: raw[StatusField.Probes],
     retransmits: raw[StatusField.Retransmits],
     sinceDataReceived: raw[StatusField.LastDataReceived],

@@ -184,6 +184,7 @@ describe('TypeScript (tsc --noEmit --strict --exactOptionalPropertyTypes, types 
     const errors = result.stdout.split('\n').filter((line) => line.includes('error TS'));
     expect(errors).toEqual([
       expect.stringMatching(/^wrong-option\.mts\(6,\d+\): error TS(2353|2561): .*'intervall' does not exist in type 'KeepaliveOptions'/),
+      expect.stringMatching(/^wrong-option\.mts\(7,\d+\): error TS2367: .*'"ESTABLISHD"'/),
     ]);
   });
 });
