@@ -52,13 +52,16 @@ function configure(target: KeepaliveTarget, kind: TargetKind, values: KernelValu
  * own setKeepAlive calls (which still set the others) until
  * disableKeepalive, or setKeepAlive(false) turns keepalive off.
  *
+ * `options` may be what getKeepalive returned for another socket (its
+ * `enabled` must then be true: disableKeepalive turns keepalive off).
+ *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (target or an option of the wrong type), `ERR_INVALID_ARG_VALUE`
  *   (an unknown option, a socket that is not TCP, a server not on TCP), `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`
  *   (an option the platform lacks), `ERR_MISSING_OPTION` (without the addon: interval or count without idle)
  * @throws {RangeError} `ERR_OUT_OF_RANGE` (a value outside the kernel's limits)
  * @throws {Error} `ERR_SOCKET_CLOSED`, or a system error (`EINVAL: invalid argument, setsockopt TCP_KEEPIDLE`)
  */
-export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: KeepaliveOptions): T {
+export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: KeepaliveOptions | KeepaliveSettings): T {
   const kind = kindOf(target);
   configure(target, kind, toKernelValues(options), ON);
   return target;

@@ -125,13 +125,20 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
     }
     // Own keys that are not options are typos: refused before anything is read.
     for (const key in options) {
-      if (!isOptionName(key) && hasOwn.call(options, key)) {
+      if (!isOptionName(key) && key !== 'enabled' && hasOwn.call(options, key)) {
         throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option ${expected}`);
       }
     }
     // Ordinary property access, as net.connect(options) reads its options:
     // getters and inherited properties count.
     const record = options as KeepaliveOptions;
+    // What getKeepalive returns may be passed as options (another socket gets
+    // the same settings): its `enabled` must say what enableKeepalive does.
+    const { enabled } = options as { enabled?: unknown };
+    if (enabled !== undefined && enabled !== true) {
+      if (typeof enabled !== 'boolean') throw invalidArgType('options.enabled', 'of type boolean', enabled);
+      throw invalidArgValue('options.enabled', enabled, 'must be true or left out: disableKeepalive turns keepalive off');
+    }
     let missing: string[] | undefined;
     let name = check('idle', NativeOption.Idle, record.idle, values);
     if (name !== undefined) (missing ??= []).push(name);

@@ -106,7 +106,7 @@ describe('options of the wrong type → ERR_INVALID_ARG_TYPE', () => {
 });
 
 describe('unknown option → ERR_INVALID_ARG_VALUE naming the key', () => {
-  test.each(['intervall', 'keepidle', 'Idle', 'delay', 'enabled'])('%s', async (key) => {
+  test.each(['intervall', 'keepidle', 'Idle', 'delay', 'Enabled'])('%s', async (key) => {
     const socket = await configuredSocket();
     const error = expectRejectedUnchanged(socket, () => enableKeepalive(socket, { idle: 1000, [key]: 1 }), {
       name: 'TypeError',
@@ -276,5 +276,20 @@ describe('options the platform lacks → ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', (
 
   test('this Linux build has every option', () => {
     expect(binding.optionNames).toEqual(['TCP_KEEPIDLE', 'TCP_KEEPINTVL', 'TCP_KEEPCNT', 'TCP_USER_TIMEOUT', 'SO_KEEPALIVE']);
+  });
+});
+
+describe('settings read back with getKeepalive, passed as options', () => {
+  test('another socket gets the same settings; enabled false is refused with a hint, and changes nothing', async () => {
+    const { client, accepted } = await connectedPair();
+    enableKeepalive(client, { idle: 6000, interval: 2000, count: 4, userTimeout: 9000 });
+    expect(enableKeepalive(accepted, getKeepalive(client))).toBe(accepted);
+    expect(getKeepalive(accepted)).toEqual(getKeepalive(client));
+    const before = getKeepalive(accepted);
+    expect(() => enableKeepalive(accepted, { ...getKeepalive(client), enabled: false })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('disableKeepalive') }),
+    );
+    expect(() => enableKeepalive(accepted, { enabled: 'yes' } as object)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(getKeepalive(accepted)).toEqual(before);
   });
 });
