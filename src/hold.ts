@@ -8,6 +8,11 @@
 // asked for and lets every other one be the program's: the call goes through,
 // then the held fields are written again. When all three fields the call sets
 // are held, it would change nothing, and makes no syscall at all.
+//
+// It also keeps Node's own record of setKeepAlive (the kSetKeepAlive symbols
+// on the socket, which Node uses to skip repeated calls and replays on a new
+// connection) in step, and puts the program's record back when a socket's
+// connection ends. Both Node internals are checked in node-internals.test.ts.
 import type * as net from 'node:net';
 import { NativeOption, UNCHANGED } from './binding';
 import { mergeValues, ON, writeToHandle, type Enable } from './backend';
@@ -88,7 +93,7 @@ function symbolsOf(socket: net.Socket): typeof recordSymbols {
 }
 
 /** Node's record now, or undefined where it cannot be found (a Node that keeps it elsewhere). */
-export function readNodeRecord(socket: net.Socket): NodeRecord | undefined {
+function readNodeRecord(socket: net.Socket): NodeRecord | undefined {
   const symbols = symbolsOf(socket);
   if (symbols === undefined) return undefined;
   const fields = socket as unknown as Record<symbol, unknown>;

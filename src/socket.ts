@@ -165,6 +165,3 @@ export function listenerHandleOf(server: net.Server): ListenerHandle | null {
   const fd = handle.fd;
   return fd !== undefined && fd >= 0 ? { kind: 'tcp', fd } : { kind: 'remote' };
 }
-
-/** Whether `socket` was closed (its handle is gone) and may be connected again. */
-export const hasNoHandle = (socket: net.Socket): boolean => internals(socket)._handle === null;
