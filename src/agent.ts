@@ -43,10 +43,6 @@ function tcpSocketsOf(agent: http.Agent): net.Socket[] {
     .filter(isTcp);
 }
 
-function warn(error: unknown): void {
-  warnOnly(undefined as never, error as Error);
-}
-
 /**
  * Agents make sockets in createConnection, returned at once (net, tls) or
  * passed to a callback (custom agents). Either way each gets the settings
@@ -60,7 +56,7 @@ function wrapCreateConnection(agent: http.Agent, settings: AgentSettings): void 
     try {
       configureSocket(socket, settings.values, settings.enable, warnOnly);
     } catch (error) {
-      warn(error);
+      warnOnly(socket, error as Error);
     }
   };
   const createConnection: CreateConnection = function (this: unknown, options, callback) {

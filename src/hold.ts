@@ -13,7 +13,7 @@
 // on the socket, which Node uses to skip repeated calls and replays on a new
 // connection) in step, and puts the program's record back when a socket's
 // connection ends. Both Node internals are checked in node-internals.test.ts.
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import { NativeOption, UNCHANGED } from './binding';
 import { mergeValues, ON, writeToHandle, type Enable } from './backend';
 import type { KernelValues } from './options';
@@ -21,7 +21,7 @@ import type { TcpHandle } from './socket';
 
 type HandleSetKeepAlive = TcpHandle['setKeepAlive'];
 
-/** The fields held on each handle, UNCHANGED where the program decides, and the socket it serves. */
+/** The fields held on each handle, UNCHANGED where the program decides. */
 const holds = new WeakMap<TcpHandle, KernelValues>();
 
 /** The class's own setKeepAlive (src/tcp_wrap.cc), under any own property of ours. */
@@ -63,8 +63,7 @@ function heldSetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number
   return status;
 }
 
-const nodeSetKeepAlive: (this: net.Socket, enable: boolean, initialDelayMs: number) => net.Socket =
-  (require('node:net') as typeof net).Socket.prototype.setKeepAlive;
+const nodeSetKeepAlive = net.Socket.prototype.setKeepAlive;
 
 /** Node's record of setKeepAlive on a socket (lib/net.js): whether on, and the delay in seconds. */
 interface NodeRecord {
@@ -197,7 +196,7 @@ export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues
 }
 
 /** Ends the hold: Node's setKeepAlive calls reach the kernel unchanged again. */
-export function release(handle: TcpHandle): void {
+function release(handle: TcpHandle): void {
   holds.delete(handle);
   if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) delete (handle as Partial<TcpHandle>).setKeepAlive;
 }

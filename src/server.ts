@@ -40,6 +40,9 @@ const servers = new WeakMap<net.Server, ServerSettings>();
 
 const statusBuffer = new Uint32Array(STATUS_FIELD_COUNT);
 
+/** A listening socket accepted sockets do not inherit from (or none yet). */
+const notInherited = (): { inherited: boolean; queued: number } => ({ inherited: false, queued: 0 });
+
 /**
  * How many connections wait in the listening socket's accept queue (Linux's
  * TCP_INFO reports it for a listener). Read after the listener was
@@ -61,10 +64,10 @@ function applyToListener(server: net.Server, values: KernelValues, enable: Enabl
   if (listener?.kind === 'other') {
     throw invalidArgValue('target', server, 'must listen on TCP, but it listens on a Unix domain socket or named pipe');
   }
-  if (!listenerInherits || listener === null || listener.kind !== 'tcp') return { inherited: false, queued: 0 };
+  if (!listenerInherits || listener === null || listener.kind !== 'tcp') return notInherited();
   writeToDescriptor(listener.fd, values, enable);
   const queued = acceptQueueLength(listener.fd);
-  return queued === undefined ? { inherited: false, queued: 0 } : { inherited: true, queued };
+  return queued === undefined ? notInherited() : { inherited: true, queued };
 }
 
 function report(settings: ServerSettings, error: Error): void {
@@ -113,12 +116,10 @@ export function configureServer(server: net.Server, values: KernelValues, enable
     enable = existing.enable;
   } else if (existing) mergeValues(merged, values);
   // On a listening server, errors surface here, before anything is recorded.
-  const listener = server.listening ? applyToListener(server, merged, enable) : { inherited: false, queued: 0 };
+  const listener = server.listening ? applyToListener(server, merged, enable) : notInherited();
   if (existing) {
-    existing.values = merged;
-    existing.enable = enable;
-    existing.inherited = listener.inherited;
-    existing.queued = listener.queued;
+    // Configured again while a disable was turning off queued connections: configuring wins.
+    Object.assign(existing, { values: merged, enable, releasing: false, ...listener });
     return;
   }
   const settings: ServerSettings = {
@@ -169,7 +170,7 @@ function forget(server: net.Server): void {
 
 /** Stops configuring new connections; `values`/`enable` go on the listening socket (keepalive off). */
 export function releaseServer(server: net.Server, values: KernelValues, enable: Enable): void {
-  const listener = server.listening ? applyToListener(server, values, enable) : { inherited: false, queued: 0 };
+  const listener = server.listening ? applyToListener(server, values, enable) : notInherited();
   const settings = servers.get(server);
   // Connections already queued were copied with keepalive on: they are turned
   // off as they are accepted, and then the server is forgotten.

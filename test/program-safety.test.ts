@@ -66,6 +66,24 @@ function tunnelOver(socket: net.Socket): Duplex {
   return duplex;
 }
 
+/**
+ * Opens `count` connections to `port` whose handshakes complete in the kernel
+ * while this thread does not return to the event loop, so that none is
+ * accepted yet: they wait in the accept queue. Closed after the test.
+ */
+async function queueConnections(port: number, count: number): Promise<void> {
+  const clients = Array.from({ length: count }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
+  cleanups.push(() => clients.forEach((client) => client.destroy()));
+  await new Promise((resolve) => process.nextTick(resolve));
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+}
+
+/** One more connection to `port`, accepted after the queued ones. */
+function connectLate(port: number): void {
+  const late = net.connect(port, '127.0.0.1').on('error', () => {});
+  cleanups.push(() => late.destroy());
+}
+
 describe('1. streams that are not TCP, handed to a configured server, pass through untouched and silently', () => {
   test('enableKeepalive(server) and server.emit("connection", duplex)', async () => {
     const got: string[] = [];
@@ -141,15 +159,9 @@ describe('3. accepted sockets get the configured values, checked rather than ass
     });
     const port = await listen(server);
     cleanups.push(() => server.close());
-    // Three handshakes complete in the kernel while this thread does not
-    // return to the event loop, so nothing is accepted yet.
-    const clients = [0, 1, 2].map(() => net.connect(port, '127.0.0.1').on('error', () => {}));
-    cleanups.push(() => clients.forEach((client) => client.destroy()));
-    await new Promise((resolve) => process.nextTick(resolve));
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    await queueConnections(port, 3);
     enableKeepalive(server, options);
-    const late = net.connect(port, '127.0.0.1').on('error', () => {});
-    cleanups.push(() => late.destroy());
+    connectLate(port);
     while (seen.length < 4) await once(server, 'connection');
     expect(seen).toEqual([configured, configured, configured, configured]);
   });
@@ -441,13 +453,28 @@ test('disableKeepalive(server): connections already waiting in the accept queue 
   enableKeepalive(server, options);
   const port = await listen(server);
   cleanups.push(() => server.close());
-  const clients = [0, 1, 2].map(() => net.connect(port, '127.0.0.1').on('error', () => {}));
-  cleanups.push(() => clients.forEach((client) => client.destroy()));
-  await new Promise((resolve) => process.nextTick(resolve));
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  await queueConnections(port, 3);
   disableKeepalive(server);
-  const late = net.connect(port, '127.0.0.1').on('error', () => {});
-  cleanups.push(() => late.destroy());
+  connectLate(port);
   while (seen.length < 4) await once(server, 'connection');
   expect(seen).toEqual([false, false, false, false]);
+});
+
+test('enableKeepalive(server) again while a disable is still turning off queued connections: configuring wins, held as usual', async () => {
+  const seen: KeepaliveSettings[] = [];
+  const server = net.createServer((socket) => {
+    // Node's own call (as an agent or server option makes it) must not undo the held settings.
+    socket.setKeepAlive(true, 1000);
+    seen.push(getKeepalive(socket));
+    socket.destroy();
+  });
+  enableKeepalive(server, options);
+  const port = await listen(server);
+  cleanups.push(() => server.close());
+  await queueConnections(port, 3);
+  disableKeepalive(server);
+  enableKeepalive(server, options);
+  for (let late = 0; late < 4; late++) connectLate(port);
+  while (seen.length < 7) await once(server, 'connection');
+  expect(seen).toEqual(Array(7).fill(configured));
 });
