@@ -13,6 +13,7 @@ import { localhostCertificate } from './helpers/certificate';
 import { listen, systemDefaults } from './helpers/loopback';
 import { ssConnection } from './helpers/ss';
 import { labTest, namespaceTest } from './helpers/namespaces';
+import { packageRootForOthers } from './helpers/readable';
 
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli.js');
@@ -225,7 +226,8 @@ describe('sysctl', () => {
 
   namespaceTest('--apply without root: exit 1, one line, nothing changed', () => {
     const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-    const result = inNamespace(`$CLI sysctl --idle 1m --count 5 --apply; echo "exit $?"; ${catDefaults}`, asNobody);
+    const cliForOthers = path.join(packageRootForOthers(), 'dist', 'cli.js');
+    const result = inNamespace(`${process.execPath} ${cliForOthers} sysctl --idle 1m --count 5 --apply; echo "exit $?"; ${catDefaults}`, asNobody);
     const fresh = inNamespace(catDefaults).stdout.trim().split('\n');
     expect(result.stderr).toBe(
       'tcp-keepalive sysctl: permission denied writing /proc/sys/net/ipv4/tcp_keepalive_time: --apply must run as root\n',

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { createLab, labSupport, type Lab, type LabHost } from '../src/lab';
 import { LabPeer } from './helpers/lab-peer';
+import { packageRootForOthers } from './helpers/readable';
 
 const support = labSupport();
 const inCI = process.env.CI === 'true';
@@ -59,7 +60,8 @@ test('tcp-keepalive/lab loads by name, from CommonJS and ESM', () => {
 });
 
 test('labSupport gives a precise reason when a lab is impossible', () => {
-  const probe = `process.stdout.write(JSON.stringify(require(${JSON.stringify(distLab)}).labSupport()))`;
+  const lab = path.join(packageRootForOthers(), 'dist', 'lab.js');
+  const probe = `process.stdout.write(JSON.stringify(require(${JSON.stringify(lab)}).labSupport()))`;
   const asNobody = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8' });
   expect(JSON.parse(asNobody.stdout)).toEqual({
     available: false,

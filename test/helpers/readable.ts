@@ -1,0 +1,33 @@
+// Some tests run the package as another user (nobody), to see what a user
+// without root gets. That user must be able to reach the package: a clone in a
+// directory only its owner may enter (mktemp -d makes them 0700) is copied,
+// just what running it needs, to a directory anyone may read.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.join(__dirname, '..', '..');
+
+/** Whether every directory from / down to `dir` lets others in. */
+function othersCanEnter(dir: string): boolean {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if ((fs.statSync(current).mode & 0o001) === 0) return false;
+    if (current === path.dirname(current)) return true;
+  }
+}
+
+let copy: string | undefined;
+
+/** The package root, or a copy of what runs it (dist, the addon, node-gyp-build) that any user can read. */
+export function packageRootForOthers(): string {
+  if (othersCanEnter(root)) return root;
+  if (copy !== undefined) return copy;
+  copy = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-readable-'));
+  fs.chmodSync(copy, 0o755);
+  for (const part of ['package.json', 'dist', path.join('build', 'Release'), path.join('node_modules', 'node-gyp-build')]) {
+    fs.cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
+  }
+  const made = copy;
+  process.once('exit', () => fs.rmSync(made, { recursive: true, force: true }));
+  return copy;
+}
