@@ -41,6 +41,8 @@ function inNamespace(script: string, prefix: string[] = []): Result {
   return { status, stdout, stderr };
 }
 
+const forOthers = packageRootForOthers();
+
 const procFiles = ['time', 'intvl', 'probes'].map((name) => `/proc/sys/net/ipv4/tcp_keepalive_${name}`);
 const catDefaults = `cat ${procFiles.join(' ')}`;
 
@@ -226,8 +228,12 @@ describe('sysctl', () => {
 
   namespaceTest('--apply without root: exit 1, one line, nothing changed', () => {
     const asNobody = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-    const cliForOthers = path.join(packageRootForOthers(), 'dist', 'cli.js');
-    const result = inNamespace(`${process.execPath} ${cliForOthers} sysctl --idle 1m --count 5 --apply; echo "exit $?"; ${catDefaults}`, asNobody);
+    const readable = forOthers();
+    const cliForOthers = path.join(readable, 'dist', 'cli.js');
+    const result = inNamespace(
+      `cd ${readable} && ${process.execPath} ${cliForOthers} sysctl --idle 1m --count 5 --apply; echo "exit $?"; ${catDefaults}`,
+      asNobody,
+    );
     const fresh = inNamespace(catDefaults).stdout.trim().split('\n');
     expect(result.stderr).toBe(
       'tcp-keepalive sysctl: permission denied writing /proc/sys/net/ipv4/tcp_keepalive_time: --apply must run as root\n',

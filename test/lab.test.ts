@@ -59,10 +59,14 @@ test('tcp-keepalive/lab loads by name, from CommonJS and ESM', () => {
   expect(JSON.parse(esm)).toEqual(expect.arrayContaining(['createLab', 'labSupport']));
 });
 
+const forOthers = packageRootForOthers();
+
 test('labSupport gives a precise reason when a lab is impossible', () => {
-  const lab = path.join(packageRootForOthers(), 'dist', 'lab.js');
+  // Its working directory too must be one nobody may enter (Node 24 and later read it at start).
+  const readable = forOthers();
+  const lab = path.join(readable, 'dist', 'lab.js');
   const probe = `process.stdout.write(JSON.stringify(require(${JSON.stringify(lab)}).labSupport()))`;
-  const asNobody = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8' });
+  const asNobody = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: readable });
   expect(JSON.parse(asNobody.stdout)).toEqual({
     available: false,
     reason: 'network labs need root to create network namespaces, and this process runs as uid 65534',

@@ -16,18 +16,24 @@ function othersCanEnter(dir: string): boolean {
   }
 }
 
-let copy: string | undefined;
-
-/** The package root, or a copy of what runs it (dist, the addon, node-gyp-build) that any user can read. */
-export function packageRootForOthers(): string {
-  if (othersCanEnter(root)) return root;
-  if (copy !== undefined) return copy;
-  copy = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-readable-'));
-  fs.chmodSync(copy, 0o755);
-  for (const part of ['package.json', 'dist', path.join('build', 'Release'), path.join('node_modules', 'node-gyp-build')]) {
-    fs.cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
-  }
-  const made = copy;
-  process.once('exit', () => fs.rmSync(made, { recursive: true, force: true }));
-  return copy;
+/**
+ * Call at the top of a test file: returns a function giving the package root,
+ * or a copy of what runs it (dist, the addon, node-gyp-build) that any user
+ * can read (and use as the working directory), removed after the file's tests.
+ */
+export function packageRootForOthers(): () => string {
+  let copy: string | undefined;
+  afterAll(() => {
+    if (copy !== undefined) fs.rmSync(copy, { recursive: true, force: true });
+  });
+  return () => {
+    if (othersCanEnter(root)) return root;
+    if (copy !== undefined) return copy;
+    copy = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-readable-'));
+    fs.chmodSync(copy, 0o755);
+    for (const part of ['package.json', 'dist', path.join('build', 'Release'), path.join('node_modules', 'node-gyp-build')]) {
+      fs.cpSync(path.join(root, part), path.join(copy, part), { recursive: true });
+    }
+    return copy;
+  };
 }
