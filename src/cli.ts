@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The tcp-keepalive command-line tool (package.json "bin"); see src/cli/.
-import { main } from './cli/main';
+// The tcp-keepalive command-line tool (package.json "bin"); see tools/cli/.
+import { main } from './tools/cli/main';
 
 // A reader that goes away (`tcp-keepalive check … | head -1`) ends the command
 // quietly, as it ends other Unix tools, with no EPIPE stack trace.

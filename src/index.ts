@@ -1,8 +1,8 @@
-export { enableKeepalive, disableKeepalive, getKeepalive } from './keepalive';
-export type { KeepaliveTarget } from './keepalive';
-export { getKeepaliveStatus } from './status';
-export type { KeepaliveStatus, TcpState } from './status';
-export { getSystemDefaults, detectionTime } from './defaults';
-export type { SystemDefaults, DetectionInput } from './defaults';
-export type { KeepaliveOptions, KeepaliveSettings } from './options';
-export type { KeepaliveErrorCode, KeepaliveSystemError } from './errors';
+export { enableKeepalive, disableKeepalive, getKeepalive } from './core/keepalive';
+export type { KeepaliveTarget } from './core/keepalive';
+export { getKeepaliveStatus } from './core/status';
+export type { KeepaliveStatus, TcpState } from './core/status';
+export { getSystemDefaults, detectionTime } from './core/defaults';
+export type { SystemDefaults, DetectionInput } from './core/defaults';
+export type { KeepaliveOptions, KeepaliveSettings } from './core/options';
+export type { KeepaliveErrorCode, KeepaliveSystemError } from './core/errors';

@@ -4,7 +4,7 @@
 // what the settings predict. Times are measured inside the peer process, from
 // the last packet it received: the kernel counts idleness from there.
 // The cases run concurrently; the group takes about as long as the slowest.
-import { createLab, labSupport, type Lab } from '../src/lab';
+import { createLab, labSupport, type Lab } from '../src/tools/lab';
 import { detectionTime } from '../src';
 import { connectPeers, type LabPeer } from './helpers/lab-peer';
 import { ssConnection } from './helpers/ss';

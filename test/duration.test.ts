@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../src/duration';
+import { formatDuration, parseDuration } from '../src/core/duration';
 
 test.each([
   ['30', 30000],

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
-import { createLab, labSupport, type Lab, type LabHost } from '../src/lab';
+import { createLab, labSupport, type Lab, type LabHost } from '../src/tools/lab';
 import { LabPeer } from './helpers/lab-peer';
 import { packageRootForOthers } from './helpers/readable';
 

@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeFailure, NativeOption } from '../src/binding';
-import { linuxOptionMax } from '../src/fallback';
+import { decodeFailure, NativeOption } from '../src/core/binding';
+import { linuxOptionMax } from '../src/core/fallback';
 import { binding } from './helpers/native';
 import { closeAll, connectedPair, fdOf } from './helpers/loopback';
 

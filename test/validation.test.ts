@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { enableKeepalive, disableKeepalive, getKeepalive } from '../src';
-import { createValidator } from '../src/options';
+import { createValidator } from '../src/core/options';
 import { binding } from './helpers/native';
 import { closeAll, connectedPair } from './helpers/loopback';
 

@@ -2,7 +2,7 @@
 // on its stdin, events as JSON lines from its stdout.
 import path from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { LabHost } from '../../src/lab';
+import type { LabHost } from '../../src/tools/lab';
 import type { KeepaliveOptions, KeepaliveSettings, KeepaliveStatus } from '../../src';
 
 const fixture = path.join(__dirname, '..', 'fixtures', 'lab-peer.js');

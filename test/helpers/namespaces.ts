@@ -2,7 +2,7 @@
 // elsewhere it may be forbidden. Under CI such tests run regardless, so that
 // they fail rather than hide.
 import { execFileSync } from 'node:child_process';
-import { labSupport } from '../../src/lab';
+import { labSupport } from '../../src/tools/lab';
 
 const inCI = process.env.CI === 'true';
 

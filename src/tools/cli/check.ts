@@ -4,11 +4,11 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { parseArgs } from 'node:util';
-import { detectionTime } from '../defaults';
-import { formatDuration } from '../duration';
-import { enableKeepalive, getKeepalive } from '../keepalive';
-import type { KeepaliveOptions, KeepaliveSettings } from '../options';
-import { getKeepaliveStatus, type KeepaliveStatus } from '../status';
+import { detectionTime } from '../../core/defaults';
+import { formatDuration } from '../../core/duration';
+import { enableKeepalive, getKeepalive } from '../../core/keepalive';
+import type { KeepaliveOptions, KeepaliveSettings } from '../../core/options';
+import { getKeepaliveStatus, type KeepaliveStatus } from '../../core/status';
 import { boundedDuration, endpoint, keepaliveCount, keepaliveDuration, parseOrExplain, type Endpoint } from './args';
 import { bytes, explainDetection, seconds, table } from './format';
 import { ExitCode, Failure, UsageError } from './outcome';

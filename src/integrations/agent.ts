@@ -1,9 +1,9 @@
 // Keepalive for every socket an http.Agent or https.Agent creates.
 import type * as http from 'node:http';
 import type * as net from 'node:net';
-import type { KernelValues } from './options';
-import { configureSocket, mergeValues, warnOnFailure, type Enable } from './apply';
-import { tcpHandleIfAny } from './socket';
+import type { KernelValues } from '../core/options';
+import { configureSocket, mergeValues, warnOnFailure, type Enable } from '../core/apply';
+import { tcpHandleIfAny } from '../core/socket';
 
 type CreateConnection = (options: unknown, callback?: (error: Error | null, socket?: unknown) => void) => unknown;
 

@@ -11,13 +11,13 @@
 // every connection where inheritance is not known (no addon, another
 // platform, a cluster worker). Streams that are not TCP pass through untouched.
 import type * as net from 'node:net';
-import { binding, StatusField, STATUS_FIELD_COUNT } from './binding';
-import { fillValues, listenerInherits, mergeValues, writeToDescriptor, type Enable } from './backend';
-import { invalidArgValue } from './errors';
-import type { KernelValues } from './options';
-import { apply } from './apply';
-import { hold } from './hold';
-import { acceptedBy, listenerHandleOf, serverSetsKeepAlive, tcpHandleIfAny } from './socket';
+import { binding, StatusField, STATUS_FIELD_COUNT } from '../core/binding';
+import { fillValues, listenerInherits, mergeValues, writeToDescriptor, type Enable } from '../core/backend';
+import { invalidArgValue } from '../core/errors';
+import type { KernelValues } from '../core/options';
+import { apply } from '../core/apply';
+import { hold } from '../core/hold';
+import { acceptedBy, listenerHandleOf, serverSetsKeepAlive, tcpHandleIfAny } from '../core/socket';
 
 interface ServerSettings {
   values: KernelValues;

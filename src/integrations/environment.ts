@@ -2,10 +2,10 @@
 // and units are libkeepalive's (KEEPIDLE, KEEPINTVL in seconds, KEEPCNT,
 // KEEPALIVE=off), so one environment configures C and Node programs alike;
 // TCP_USER_TIMEOUT (milliseconds) is this library's addition.
-import { binding, NativeOption } from './binding';
-import { fallbackPlatform } from './fallback';
-import { parseDuration } from './duration';
-import { toKernelValues, type KeepaliveOptions, type KernelValues } from './options';
+import { binding, NativeOption } from '../core/binding';
+import { fallbackPlatform } from '../core/fallback';
+import { parseDuration } from '../core/duration';
+import { toKernelValues, type KeepaliveOptions, type KernelValues } from '../core/options';
 
 export interface EnvironmentSettings {
   /** false for KEEPALIVE=off: every socket gets SO_KEEPALIVE off. */

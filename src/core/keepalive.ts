@@ -6,8 +6,8 @@ import { invalidArgType } from './errors';
 import { readUnavailable } from './fallback';
 import { fromKernelValues, toKernelValues, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './options';
 import { configureSocket, OFF, ON, throwIfFailed, untouched, type Enable } from './apply';
-import { configureServer, releaseServer } from './server';
-import { configureAgent, releaseAgent } from './agent';
+import { configureServer, releaseServer } from '../integrations/server';
+import { configureAgent, releaseAgent } from '../integrations/agent';
 import { connectedDescriptorOf } from './socket';
 
 /** What enableKeepalive and disableKeepalive configure: one socket, a server's connections, an agent's sockets. */

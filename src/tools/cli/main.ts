@@ -32,7 +32,7 @@ function wantsHelp(args: readonly string[]): boolean {
 }
 
 function version(): string {
-  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
   return manifest.version;
 }
 

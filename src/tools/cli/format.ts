@@ -1,6 +1,6 @@
 // Output helpers shared by the commands: aligned columns and detection times.
-import { detectionTime, type DetectionInput } from '../defaults';
-import { formatDuration } from '../duration';
+import { detectionTime, type DetectionInput } from '../../core/defaults';
+import { formatDuration } from '../../core/duration';
 
 /** Rows with their columns padded to line up; trailing spaces trimmed. */
 export function table(rows: readonly (readonly string[])[], indent = ''): string {

@@ -82,7 +82,7 @@ export function decodeFailure(status: number): { errno: number; option: number }
   return { errno: magnitude & 0xffff, option: magnitude >>> 16 };
 }
 
-const packageRoot = path.join(__dirname, '..');
+const packageRoot = path.join(__dirname, '..', '..');
 
 function load(): { binding: NativeBinding | null; failure: Error | null } {
   // Node gives no socket descriptor on Windows (a TCP handle's fd is -1), so

@@ -3,10 +3,10 @@
 // same limits as the library's own validation.
 import * as net from 'node:net';
 import type { ParseArgsConfig } from 'node:util';
-import { binding, NativeOption } from '../binding';
-import { fallbackPlatform } from '../fallback';
-import { formatDuration, parseDuration } from '../duration';
-import { toKernelValues, type KeepaliveOptionName } from '../options';
+import { binding, NativeOption } from '../../core/binding';
+import { fallbackPlatform } from '../../core/fallback';
+import { formatDuration, parseDuration } from '../../core/duration';
+import { toKernelValues, type KeepaliveOptionName } from '../../core/options';
 import { UsageError } from './outcome';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;

@@ -1,7 +1,7 @@
 // tcp-keepalive show: the system-wide defaults and the detection time they imply.
 import { parseArgs } from 'node:util';
-import { detectionTime, getSystemDefaults } from '../defaults';
-import { formatDuration } from '../duration';
+import { detectionTime, getSystemDefaults } from '../../core/defaults';
+import { formatDuration } from '../../core/duration';
 import { parseOrExplain } from './args';
 import { explainDetection, seconds, table } from './format';
 import { ExitCode } from './outcome';

@@ -2,10 +2,10 @@
 // --apply to write them to /proc/sys of the current network namespace.
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { SystemDefaults } from '../defaults';
-import { formatDuration } from '../duration';
-import { linuxOptionMax } from '../fallback';
-import { NativeOption } from '../binding';
+import type { SystemDefaults } from '../../core/defaults';
+import { formatDuration } from '../../core/duration';
+import { linuxOptionMax } from '../../core/fallback';
+import { NativeOption } from '../../core/binding';
 import { duration, parseOrExplain } from './args';
 import { explainDetection, table } from './format';
 import { ExitCode, Failure, UsageError } from './outcome';
