@@ -7,13 +7,15 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // testTimeout is one of jest's global options: a project's own is ignored.
+  // The tarball project raises it in its setup file.
+  testTimeout: 20000,
   projects: [
     {
       ...common,
       displayName: 'in-tree',
       roots: ['<rootDir>/test'],
       testMatch: ['<rootDir>/test/*.test.ts'],
-      testTimeout: 20000,
       globalSetup: '<rootDir>/test/helpers/build-dist.js',
     },
     {
@@ -22,7 +24,7 @@ module.exports = {
       roots: ['<rootDir>/test/package'],
       testMatch: ['**/*.test.ts'],
       // npm installs and tsc runs take seconds each.
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/test/package/timeout.js'],
       globalSetup: '<rootDir>/test/package/setup.js',
       globalTeardown: '<rootDir>/test/package/teardown.js',
     },

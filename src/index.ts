@@ -1,5 +1,5 @@
-export { enableKeepalive, disableKeepalive, getKeepalive } from './core/keepalive';
-export type { KeepaliveTarget } from './core/keepalive';
+export { enableKeepalive, disableKeepalive, getKeepalive } from './keepalive';
+export type { KeepaliveTarget } from './keepalive';
 export { getKeepaliveStatus } from './core/status';
 export type { KeepaliveStatus, TcpState } from './core/status';
 export { getSystemDefaults, detectionTime } from './core/defaults';

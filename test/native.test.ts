@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeFailure, NativeOption } from '../src/core/binding';
-import { linuxOptionMax } from '../src/core/fallback';
+import { linuxOptionMax, OPTION_SPECS } from '../src/core/options';
 import { binding } from './helpers/native';
 import { closeAll, connectedPair, fdOf } from './helpers/loopback';
 
@@ -64,6 +64,19 @@ test('option names come from the system headers and limits from the kernel', () 
   expect(binding.optionMax).toEqual([32767, 32767, 127, 2147483647, 1]);
   // The copy used where no addon loads (fallback, the CLI's sysctl) agrees with the headers.
   expect(binding.optionMax).toEqual(linuxOptionMax);
+});
+
+test("the TypeScript option table agrees with the addon's, row by row (native index, system name, limit)", () => {
+  expect(binding.optionNames).toHaveLength(OPTION_SPECS.length + 1);
+  for (const spec of OPTION_SPECS) {
+    expect({ key: spec.key, name: binding.optionNames[spec.native], max: binding.optionMax[spec.native] }).toEqual({
+      key: spec.key,
+      name: spec.socketOption,
+      max: spec.linuxMax,
+    });
+  }
+  // Every index is some row's, once.
+  expect(OPTION_SPECS.map((spec) => spec.native).sort()).toEqual([0, 1, 2, 3]);
 });
 
 test('a failed syscall through the public API is an Error shaped like Node\'s (child process)', () => {

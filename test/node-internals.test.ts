@@ -1,6 +1,6 @@
 // The contract with Node's internals: every private field and behaviour that
-// src/core/socket.ts, src/core/hold.ts, src/integrations/server.ts, src/integrations/agent.ts and src/integrations/preload.ts
-// rely on, checked on Node itself. CI runs it on Node 20, 22, 24 and 26: a new
+// src/core/node-internals.ts relies on (every module reaches Node through it),
+// checked on Node itself. CI runs it on Node 20, 22, 24 and 26: a new
 // Node major that moves one of them fails here first, by name.
 import { once } from 'node:events';
 import http from 'node:http';

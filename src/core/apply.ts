@@ -1,15 +1,13 @@
 // Applying settings to one socket: now if it is connected, on 'connect' if not.
 import type * as net from 'node:net';
-import { fillValues, mergeValues, ON, writeToHandle, type Enable } from './backend';
+import { backend, ON, type Enable } from './backend';
 import { hold, restoreProgramRecord } from './hold';
-import type { KernelValues } from './options';
-import { connectingSocketOf, tcpHandleOf, type TcpHandle } from './socket';
-
-export { mergeValues, ON, OFF, throwIfFailed, untouched, type Enable } from './backend';
+import { fillValues, mergeValues, type KernelValues } from './options';
+import { connectingSocketOf, tcpHandleOf, type TcpHandle } from './node-internals';
 
 /** Writes the values and SO_KEEPALIVE to a connected socket, then holds them through Node's calls. */
 export function apply(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
-  writeToHandle(handle, values, enable);
+  backend.set(handle, values, enable);
   hold(socket, handle, values, enable);
 }
 

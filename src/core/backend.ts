@@ -1,47 +1,88 @@
-// Writing settings to the kernel: through the native addon where it loaded,
-// through Node's own setKeepAlive (fallback.ts) where it did not. Chosen once, here.
-import { binding, decodeFailure, UNCHANGED } from './binding';
-import { systemError } from './errors';
-import { setWithNode } from './fallback';
-import type { KernelValues } from './options';
-import { descriptorOf, type TcpHandle } from './socket';
+// What writes settings to the kernel and reads them back: one interface, two
+// implementations, chosen once, here, when the package loads.
+//
+//   backends/native.ts  the addon: every option, read back, status, system
+//                       defaults, inheritance by accepted sockets (Linux)
+//   backends/node.ts    Node's own setKeepAlive, where no addon loaded: on,
+//                       off and idle (interval and count on Node 24.19+ and
+//                       26.4+); nothing read back
+//
+// TCP_KEEPALIVE_BACKEND=node chooses Node's path even where the addon loads
+// (tests run the behaviour suite against both; users can compare).
+import { loadBinding } from './binding';
+import type { KeepaliveSettings, KernelValues, PlatformOptions } from './options';
+import type { KeepaliveStatus } from './status';
+import type { SystemDefaults } from './defaults';
+import { assertSocket, type TcpHandle } from './node-internals';
+import { featureUnavailable } from './errors';
+import { nativeBackend } from './backends/native';
+import { nodeBackend } from './backends/node';
 
-/** SO_KEEPALIVE as the binding takes it. */
+/** SO_KEEPALIVE as backends take it. */
 export type Enable = 0 | 1;
 export const ON: Enable = 1;
 export const OFF: Enable = 0;
 
-/** Kernel values that change nothing. */
-export const untouched = (): KernelValues => [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
-
-/** Copies the values that are set in `values` over `into`. */
-export function mergeValues(into: KernelValues, values: KernelValues): void {
-  for (let i = 0; i < into.length; i++) if (values[i] !== UNCHANGED) into[i] = values[i];
+/** Reading from the kernel, where a backend can. Each takes a connected socket's descriptor. */
+export interface Reader {
+  /** The settings the kernel holds, in ms. Throws a system error. */
+  get(fd: number): KeepaliveSettings;
+  /** The connection's live state (TCP_INFO). Throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM or a system error. */
+  status(fd: number): KeepaliveStatus;
+  /** The system-wide defaults, in ms. Throws ERR_FEATURE_UNAVAILABLE_ON_PLATFORM or a system error. */
+  systemDefaults(): SystemDefaults;
 }
 
-/** Copies the values that are set in `values` to the fields of `into` that are not set. */
-export function fillValues(into: KernelValues, values: KernelValues): void {
-  for (let i = 0; i < into.length; i++) if (into[i] === UNCHANGED) into[i] = values[i];
+/**
+ * Where accepted sockets inherit the listening socket's settings (Linux, with
+ * the addon): writing them there once configures every later connection.
+ */
+export interface ListenerWriter {
+  /** Writes the values, then SO_KEEPALIVE, to the listening socket. Throws a system error. */
+  set(fd: number, values: KernelValues, enable: Enable): void;
+  /** How many connections wait in its accept queue (copied before the write), or undefined if unknown. */
+  acceptQueueLength(fd: number): number | undefined;
 }
 
-/** Throws the Node-shaped system error for a failure status of set/get. */
-export function throwIfFailed(status: number, syscall: 'setsockopt' | 'getsockopt'): void {
-  if (status === 0) return;
-  const { errno, option } = decodeFailure(status);
-  throw systemError(errno, syscall, binding?.optionNames[option] ?? `option ${option}`);
+export interface Backend {
+  readonly name: 'native' | 'node';
+  /** The options it can set, their limits, and why the missing ones are missing. */
+  readonly platform: PlatformOptions;
+  /** Checks options against `platform` and turns them into kernel values; throws Node-style errors. */
+  readonly toKernelValues: (options: unknown) => KernelValues;
+  /** Writes the values, then SO_KEEPALIVE, to a connected socket's handle. Throws a system error. */
+  set(handle: TcpHandle, values: KernelValues, enable: Enable): void;
+  /** Null where accepted sockets' inheritance is not known: each connection is then written. */
+  readonly listener: ListenerWriter | null;
+  /** Null where nothing can be read back. */
+  readonly reader: Reader | null;
+  /**
+   * Where this is not the addon: why (`reason`), why nothing can be read
+   * (`reads`), and the loader's error where it failed (`cause`), for errors.
+   */
+  readonly unavailable: { readonly reason: string; readonly reads: string; readonly cause: Error | null };
 }
 
-/** One native call: the values, then SO_KEEPALIVE. Only where the addon loaded (listenerInherits says so). */
-export function writeToDescriptor(fd: number, values: KernelValues, enable: Enable): void {
-  if (binding === null) throw new Error('writeToDescriptor needs the native addon');
-  throwIfFailed(binding.set(fd, values[0], values[1], values[2], values[3], enable), 'setsockopt');
+function select(): Backend {
+  if (process.env.TCP_KEEPALIVE_BACKEND === 'node') return nodeBackend('TCP_KEEPALIVE_BACKEND=node', null);
+  const loaded = loadBinding();
+  if (loaded.binding !== null) return nativeBackend(loaded.binding);
+  // The loader's reason, first line: `No native build was found for platform=… node=…`.
+  return nodeBackend(loaded.failure.message.split('\n')[0], loaded.failure);
 }
 
-/** Sets the values, then SO_KEEPALIVE, on a connected socket's handle. Throws a system error on failure. */
-export const writeToHandle: (handle: TcpHandle, values: KernelValues, enable: Enable) => void =
-  binding === null
-    ? (handle, values, enable) => setWithNode(handle, values, enable === ON)
-    : (handle, values, enable) => writeToDescriptor(descriptorOf(handle), values, enable);
+/** The backend that serves this process. */
+export const backend: Backend = select();
 
-/** Whether accepted sockets inherit what is set on the listening socket (the addon on Linux). */
-export const listenerInherits = binding?.acceptInherits === true;
+/**
+ * The error for a read (getKeepalive, getKeepaliveStatus) where the backend
+ * reads nothing: Node has no way to read keepalive settings back. Checks
+ * `socket` first, so a bad argument gets the same error as with the addon.
+ */
+export function readUnavailable(socket: unknown, feature: string): TypeError {
+  assertSocket(socket);
+  const error = featureUnavailable(feature, backend.unavailable.reads);
+  const { cause } = backend.unavailable;
+  if (cause !== null) Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
+  return error;
+}

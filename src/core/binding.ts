@@ -1,4 +1,4 @@
-// Loads the native addon (build/Release or a prebuild), if there is one, and types what it exports.
+// The native addon: what it exports, typed, and how it is loaded (backend.ts decides whether it serves).
 import * as path from 'node:path';
 import nodeGypBuild from 'node-gyp-build';
 
@@ -84,7 +84,11 @@ export function decodeFailure(status: number): { errno: number; option: number }
 
 const packageRoot = path.join(__dirname, '..', '..');
 
-function load(): { binding: NativeBinding | null; failure: Error | null } {
+/**
+ * Loads the addon (build/Release, or the prebuild for this platform), or says
+ * why it could not. Called once, by backend.ts, which chooses what serves.
+ */
+export function loadBinding(): { binding: NativeBinding; failure: null } | { binding: null; failure: Error } {
   // Node gives no socket descriptor on Windows (a TCP handle's fd is -1), so
   // an addon there could not reach the socket.
   if (process.platform === 'win32') {
@@ -93,16 +97,7 @@ function load(): { binding: NativeBinding | null; failure: Error | null } {
   try {
     return { binding: nodeGypBuild(packageRoot) as NativeBinding, failure: null };
   } catch (error) {
-    // No prebuild for this platform and no build (scripts ignored, or the build
-    // failed): the package still loads, and fallback.ts does what Node can.
+    // No prebuild for this platform and no build (scripts ignored, or the build failed).
     return { binding: null, failure: error instanceof Error ? error : new Error(String(error)) };
   }
 }
-
-const loaded = load();
-
-/** The addon, or null where none could be loaded. */
-export const binding: NativeBinding | null = loaded.binding;
-
-/** Why `binding` is null; null when it loaded. */
-export const bindingFailure: Error | null = loaded.failure;

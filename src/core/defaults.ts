@@ -1,7 +1,6 @@
 // System-wide defaults, and how long a dead peer goes unnoticed.
-import { binding, decodeFailure, UNCHANGED } from './binding';
-import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange, systemError } from './errors';
-import { addonMissing } from './fallback';
+import { backend } from './backend';
+import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
 import type { KeepaliveOptions } from './options';
 
 /** The system-wide values for sockets with no per-socket setting, like getKeepalive's. */
@@ -14,8 +13,6 @@ export interface SystemDefaults {
   count: number;
 }
 
-const defaultSources = ['tcp_keepalive_time', 'tcp_keepalive_intvl', 'tcp_keepalive_probes'] as const;
-
 /**
  * The system-wide keepalive values (Linux: /proc/sys/net/ipv4/tcp_keepalive_*
  * of the caller's network namespace; macOS, FreeBSD: net.inet.tcp sysctls).
@@ -24,20 +21,9 @@ const defaultSources = ['tcp_keepalive_time', 'tcp_keepalive_intvl', 'tcp_keepal
  * @throws {Error} a system error naming the value it could not read (`read tcp_keepalive_time`)
  */
 export function getSystemDefaults(): SystemDefaults {
-  if (binding === null) throw featureUnavailable('system-wide keepalive defaults', addonMissing);
-  const out = new Int32Array(defaultSources.length);
-  const status = binding.systemDefaults(out);
-  if (status !== 0) {
-    const { errno, option } = decodeFailure(status);
-    throw systemError(errno, 'read', defaultSources[option] ?? `field ${option}`);
-  }
-  const [idle, interval, count] = out;
-  if (idle === UNCHANGED || interval === UNCHANGED || count === UNCHANGED) {
-    throw featureUnavailable('system-wide keepalive defaults');
-  }
-  // Converted here, where doubles hold any value the kernel takes.
-  const unit = binding.defaultTimeUnitMs;
-  return { idle: idle * unit, interval: interval * unit, count };
+  const { reader } = backend;
+  if (reader === null) throw featureUnavailable('system-wide keepalive defaults', backend.unavailable.reason);
+  return reader.systemDefaults();
 }
 
 /** What detectionTime takes: options, or settings read back with getKeepalive. */

@@ -12,21 +12,24 @@
 // It also keeps Node's own record of setKeepAlive (the kSetKeepAlive symbols
 // on the socket, which Node uses to skip repeated calls and replays on a new
 // connection) in step, and puts the program's record back when a socket's
-// connection ends. Both Node internals are checked in node-internals.test.ts.
-import * as net from 'node:net';
+// connection ends. Both are Node internals, reached through node-internals.ts.
+import type * as net from 'node:net';
+import {
+  callNodeSetKeepAlive,
+  classSetKeepAlive,
+  overrideHandleSetKeepAlive,
+  readNodeRecord,
+  restoreHandleSetKeepAlive,
+  writeNodeRecord,
+  type NodeRecord,
+  type TcpHandle,
+} from './node-internals';
+import { backend, ON, type Enable } from './backend';
 import { NativeOption, UNCHANGED } from './binding';
-import { mergeValues, ON, writeToHandle, type Enable } from './backend';
-import type { KernelValues } from './options';
-import type { TcpHandle } from './socket';
-
-type HandleSetKeepAlive = TcpHandle['setKeepAlive'];
+import { mergeValues, type KernelValues } from './options';
 
 /** The fields held on each handle, UNCHANGED where the program decides. */
 const holds = new WeakMap<TcpHandle, KernelValues>();
-
-/** The class's own setKeepAlive (src/tcp_wrap.cc), under any own property of ours. */
-const classSetKeepAlive = (handle: TcpHandle): HandleSetKeepAlive =>
-  (Object.getPrototypeOf(handle) as TcpHandle).setKeepAlive;
 
 /** Set while only Node's record is being updated: the handle's call must do nothing then. */
 let recording = false;
@@ -55,57 +58,12 @@ function heldSetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number
   if (idle !== UNCHANGED || interval !== UNCHANGED || count !== UNCHANGED) {
     // Inside the program's own call: a failure is reported, never thrown.
     try {
-      writeToHandle(this, [idle, interval, count, UNCHANGED], ON);
+      backend.set(this, [idle, interval, count, UNCHANGED], ON);
     } catch (error) {
       warn(error);
     }
   }
   return status;
-}
-
-const nodeSetKeepAlive = net.Socket.prototype.setKeepAlive;
-
-/** Node's record of setKeepAlive on a socket (lib/net.js): whether on, and the delay in seconds. */
-interface NodeRecord {
-  enabled: boolean;
-  delaySeconds: number;
-}
-
-/**
- * The symbols under which lib/net.js keeps that record on each socket
- * (kSetKeepAlive, kSetKeepAliveInitialDelay), found once by their
- * descriptions on the first socket that has them (node-internals.test.ts
- * checks them on every Node line). Undefined until found.
- */
-let recordSymbols: { enabled: symbol; delay: symbol } | undefined;
-
-function symbolsOf(socket: net.Socket): typeof recordSymbols {
-  if (recordSymbols !== undefined) return recordSymbols;
-  let enabled: symbol | undefined;
-  let delay: symbol | undefined;
-  for (const symbol of Object.getOwnPropertySymbols(socket)) {
-    if (symbol.description === 'kSetKeepAlive') enabled = symbol;
-    else if (symbol.description === 'kSetKeepAliveInitialDelay') delay = symbol;
-  }
-  if (enabled !== undefined && delay !== undefined) recordSymbols = { enabled, delay };
-  return recordSymbols;
-}
-
-/** Node's record now, or undefined where it cannot be found (a Node that keeps it elsewhere). */
-function readNodeRecord(socket: net.Socket): NodeRecord | undefined {
-  const symbols = symbolsOf(socket);
-  if (symbols === undefined) return undefined;
-  const fields = socket as unknown as Record<symbol, unknown>;
-  return { enabled: fields[symbols.enabled] === true, delaySeconds: Number(fields[symbols.delay]) || 0 };
-}
-
-/** Writes Node's record alone: no handle is called (a new one would apply it at connect). */
-function writeNodeRecord(socket: net.Socket, record: NodeRecord): void {
-  const symbols = symbolsOf(socket);
-  if (symbols === undefined) return;
-  const fields = socket as unknown as Record<symbol, unknown>;
-  fields[symbols.enabled] = record.enabled;
-  fields[symbols.delay] = record.delaySeconds;
 }
 
 /** What the program's record was before the library first wrote it, and what the library wrote last. */
@@ -121,13 +79,14 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
   const entry = programRecords.get(socket);
   if (entry === undefined) return;
   programRecords.delete(socket);
+  // Only bookkeeping, and never worth an exception in a 'close' or connect().
   try {
     const now = readNodeRecord(emitter);
     if (now !== undefined && now.enabled === entry.written.enabled && now.delaySeconds === entry.written.delaySeconds) {
       writeNodeRecord(emitter, entry.before);
     }
   } catch {
-    // Only bookkeeping, and never worth an exception in a 'close' or connect().
+    // As said.
   }
 }
 
@@ -138,13 +97,7 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
  */
 function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
   const delaySeconds = Math.trunc(idleMs / 1000);
-  let now: NodeRecord | undefined;
-  try {
-    now = readNodeRecord(socket);
-  } catch {
-    // An http2 session's socket that is no longer bound: nothing to record.
-    return;
-  }
+  const now = readNodeRecord(socket);
   if (now !== undefined) {
     // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
     if (now.enabled === enabled && now.delaySeconds === delaySeconds) return;
@@ -154,9 +107,7 @@ function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): voi
   }
   recording = true;
   try {
-    nodeSetKeepAlive.call(socket, enabled, idleMs);
-  } catch {
-    // Only Node's bookkeeping: the kernel already holds the settings.
+    callNodeSetKeepAlive(socket, enabled, idleMs);
   } finally {
     recording = false;
   }
@@ -169,9 +120,7 @@ function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): voi
  * or (true, other delay) is not skipped.
  */
 export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
-  // A plain store (not defineProperty): it runs once per socket on the accept
-  // and connect paths, and keeps the handle's fast shape.
-  if (handle.setKeepAlive !== heldSetKeepAlive) (handle as { setKeepAlive: HandleSetKeepAlive }).setKeepAlive = heldSetKeepAlive;
+  overrideHandleSetKeepAlive(handle, heldSetKeepAlive);
   if (enable !== ON) {
     recordInNode(socket, false, 0);
     release(handle);
@@ -186,17 +135,12 @@ export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues
   // identical call of the program's is still skipped, and a new connection of
   // this socket gets it). With none, "on, delay 0": a setKeepAlive(true)
   // without a delay only turns SO_KEEPALIVE on, which it already is.
-  let current: NodeRecord | undefined;
-  try {
-    current = readNodeRecord(socket);
-  } catch {
-    // As above.
-  }
+  const current = readNodeRecord(socket);
   recordInNode(socket, true, current?.enabled ? current.delaySeconds * 1000 : 0);
 }
 
 /** Ends the hold: Node's setKeepAlive calls reach the kernel unchanged again. */
 function release(handle: TcpHandle): void {
   holds.delete(handle);
-  if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) delete (handle as Partial<TcpHandle>).setKeepAlive;
+  restoreHandleSetKeepAlive(handle);
 }

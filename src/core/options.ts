@@ -1,7 +1,6 @@
 // Option validation and unit conversion: milliseconds in, kernel units out.
-import { binding, NativeOption, UNCHANGED, type NativeBinding } from './binding';
+import { NativeOption, UNCHANGED } from './binding';
 import { featureUnavailable, invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { fallbackPlatform, withIdleFirst } from './fallback';
 
 /** What `enableKeepalive` accepts. Every field is optional; an omitted one is left as it is. */
 export interface KeepaliveOptions {
@@ -41,20 +40,131 @@ export type KernelValues = [idle: number, interval: number, count: number, userT
 type ValueOption = Exclude<NativeOption, typeof NativeOption.Enable>;
 
 /**
- * What the platform offers: the binding's option table (see NativeBinding),
- * and optionally why the options it lacks are missing (for the error).
+ * One keepalive option, everything said about it anywhere: the validator,
+ * the preload's environment, the CLI's flags, help and status text are all
+ * made from these rows. The C++ side has one row too (native/keepalive.cc:
+ * its system name and limit); test/options.test.ts checks that both agree.
  */
-export type PlatformOptions = Pick<NativeBinding, 'optionNames' | 'optionMax'> & { readonly missingReason?: string };
+export interface OptionSpec {
+  /** The KeepaliveOptions field. */
+  readonly key: KeepaliveOptionName;
+  /** Its index in the binding's arrays and failure statuses (native/keepalive.h ka_option). */
+  readonly native: ValueOption;
+  /** The socket option behind it, as errors name it where the platform lacks it. */
+  readonly socketOption: string;
+  /**
+   * The unit the kernel keeps it in: 'seconds' (given in ms, rounded up to
+   * whole seconds), 'probes' or 'milliseconds'.
+   */
+  readonly kernelUnit: 'seconds' | 'probes' | 'milliseconds';
+  /** The smallest value the kernel takes, in its unit. */
+  readonly min: number;
+  /**
+   * The largest value Linux takes, in its unit (include/net/tcp.h:
+   * MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT; TCP_USER_TIMEOUT an
+   * int), for where the addon that reads the limits from the headers is not loaded.
+   */
+  readonly linuxMax: number;
+  /** The preload's environment variable (libkeepalive's names), and the unit of a bare number in it. */
+  readonly variable: string;
+  readonly variableUnit: 's' | 'ms' | 'probes';
+  /** The command-line flag (`--user-timeout`). */
+  readonly flag: string;
+  /** What it is, in a few words, for help and status text. */
+  readonly meaning: string;
+}
 
-/** The socket option behind each KeepaliveOptions field, for errors on platforms that lack it. */
-const optionLabels: Readonly<Record<KeepaliveOptionName, string>> = {
-  idle: 'TCP_KEEPIDLE',
-  interval: 'TCP_KEEPINTVL',
-  count: 'TCP_KEEPCNT',
-  userTimeout: 'TCP_USER_TIMEOUT',
-};
+/** The four options, in the order they are checked and applied. */
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  {
+    key: 'idle',
+    native: NativeOption.Idle,
+    socketOption: 'TCP_KEEPIDLE',
+    kernelUnit: 'seconds',
+    min: 1,
+    linuxMax: 32767,
+    variable: 'KEEPIDLE',
+    variableUnit: 's',
+    flag: '--idle',
+    meaning: 'idle time before the first probe',
+  },
+  {
+    key: 'interval',
+    native: NativeOption.Interval,
+    socketOption: 'TCP_KEEPINTVL',
+    kernelUnit: 'seconds',
+    min: 1,
+    linuxMax: 32767,
+    variable: 'KEEPINTVL',
+    variableUnit: 's',
+    flag: '--interval',
+    meaning: 'time between unanswered probes',
+  },
+  {
+    key: 'count',
+    native: NativeOption.Count,
+    socketOption: 'TCP_KEEPCNT',
+    kernelUnit: 'probes',
+    min: 1,
+    linuxMax: 127,
+    variable: 'KEEPCNT',
+    variableUnit: 'probes',
+    flag: '--count',
+    meaning: 'unanswered probes before the peer is declared dead',
+  },
+  {
+    key: 'userTimeout',
+    native: NativeOption.UserTimeout,
+    socketOption: 'TCP_USER_TIMEOUT',
+    kernelUnit: 'milliseconds',
+    min: 0,
+    linuxMax: 2 ** 31 - 1,
+    variable: 'TCP_USER_TIMEOUT',
+    variableUnit: 'ms',
+    flag: '--user-timeout',
+    meaning: 'time sent data may stay unacknowledged (0: off)',
+  },
+];
 
-export const OPTION_NAMES = Object.keys(optionLabels) as readonly KeepaliveOptionName[];
+/** Each option's row, by key. */
+export const OPTION_SPEC = Object.fromEntries(OPTION_SPECS.map((spec) => [spec.key, spec])) as Readonly<
+  Record<KeepaliveOptionName, OptionSpec>
+>;
+
+export const OPTION_NAMES: readonly KeepaliveOptionName[] = OPTION_SPECS.map((spec) => spec.key);
+
+/** Linux's per-socket limits in NativeOption order (SO_KEEPALIVE's last), from the rows. */
+export const linuxOptionMax: readonly number[] = [...OPTION_SPECS.map((spec) => spec.linuxMax), 1];
+
+/**
+ * What a backend offers: the system's name of each option in NativeOption
+ * order (null where it cannot set it), the largest value of each in the
+ * kernel's unit, and optionally why the missing ones are missing.
+ */
+export interface PlatformOptions {
+  readonly optionNames: ReadonlyArray<string | null>;
+  readonly optionMax: ReadonlyArray<number>;
+  readonly missingReason?: string;
+}
+
+/** The largest value of an option the platform takes, in ms (durations) or probes: what a user writes. */
+export function userMax(platform: PlatformOptions, spec: OptionSpec): number {
+  const max = platform.optionMax[spec.native];
+  return spec.kernelUnit === 'seconds' ? max * 1000 : max;
+}
+
+/** Kernel values that change nothing. */
+export const untouched = (): KernelValues => [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
+
+/** Copies the values that are set in `values` over `into`. */
+export function mergeValues(into: KernelValues, values: KernelValues): void {
+  for (let i = 0; i < into.length; i++) if (values[i] !== UNCHANGED) into[i] = values[i];
+}
+
+/** Copies the values that are set in `values` to the fields of `into` that are not set. */
+export function fillValues(into: KernelValues, values: KernelValues): void {
+  for (let i = 0; i < into.length; i++) if (into[i] === UNCHANGED) into[i] = values[i];
+}
 
 const isOptionName = (key: string): key is KeepaliveOptionName =>
   key === 'idle' || key === 'interval' || key === 'count' || key === 'userTimeout';
@@ -67,54 +177,28 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * Node-style error before anything is changed. Options the platform lacks are
  * all named in one ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, after the other checks.
  *
- * It runs on every enableKeepalive call, so it is written for speed: one
- * switch on the key, checks inline, and names for errors built only when
- * throwing (npm run bench measures it against the bare syscalls).
+ * It runs on every enableKeepalive call, so it is written for speed: limits
+ * worked out once here, one pass over the rows, names for errors built only
+ * when throwing (npm run bench measures it against the bare syscalls).
  */
 export function createValidator(platform: PlatformOptions): (options: unknown) => KernelValues {
-  const max = platform.optionMax;
-  const maxIdleMs = max[NativeOption.Idle] * 1000;
-  const maxIntervalMs = max[NativeOption.Interval] * 1000;
-  const maxCount = max[NativeOption.Count];
-  const maxUserTimeout = max[NativeOption.UserTimeout];
-  const available = platform.optionNames.map((name) => name !== null);
+  /** Per row, in order: the largest value a user may give (ms or probes), or -1 where the platform lacks the option. */
+  const limits = OPTION_SPECS.map((spec) => (platform.optionNames[spec.native] === null ? -1 : userMax(platform, spec)));
   const expected = `(expected ${OPTION_NAMES.join(', ')})`;
 
-  /** A duration in ms that the kernel keeps in whole seconds (1 .. maxMs / 1000), rounded up. */
-  function seconds(key: string, value: number, maxMs: number): number {
-    // NaN fails both comparisons.
-    if (!(value > 0 && value <= maxMs)) throw outOfRange(`options.${key}`, `> 0 && <= ${maxMs}`, value);
-    // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
-    // smallest positive duration is one second.
-    return Math.max(1, Math.ceil(value / 1000));
-  }
-
-  function integer(key: string, value: number, min: number, maxValue: number): number {
-    if (!Number.isInteger(value) || value < min || value > maxValue) {
-      throw outOfRange(`options.${key}`, `an integer >= ${min} && <= ${maxValue}`, value);
+  /** One given value, checked against its row, in the kernel's unit. */
+  function convert(spec: OptionSpec, value: number, max: number): number {
+    if (spec.kernelUnit === 'seconds') {
+      // NaN fails both comparisons.
+      if (!(value > 0 && value <= max)) throw outOfRange(`options.${spec.key}`, `> 0 && <= ${max}`, value);
+      // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
+      // smallest positive duration is one second.
+      return Math.max(1, Math.ceil(value / 1000));
+    }
+    if (!Number.isInteger(value) || value < spec.min || value > max) {
+      throw outOfRange(`options.${spec.key}`, `an integer >= ${spec.min} && <= ${max}`, value);
     }
     return value;
-  }
-
-  function check(key: KeepaliveOptionName, option: ValueOption, value: unknown, values: KernelValues): string | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number') throw invalidArgType(`options.${key}`, 'of type number', value);
-    // A missing option has no limit to check against: it is named in the error at the end.
-    if (!available[option]) return `${optionLabels[key]} (options.${key})`;
-    switch (option) {
-      case NativeOption.Idle:
-        values[option] = seconds(key, value, maxIdleMs);
-        break;
-      case NativeOption.Interval:
-        values[option] = seconds(key, value, maxIntervalMs);
-        break;
-      case NativeOption.Count:
-        values[option] = integer(key, value, 1, maxCount);
-        break;
-      default:
-        values[option] = integer(key, value, 0, maxUserTimeout);
-    }
-    return undefined;
   }
 
   return function toKernelValues(options: unknown): KernelValues {
@@ -129,9 +213,6 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
         throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option ${expected}`);
       }
     }
-    // Ordinary property access, as net.connect(options) reads its options:
-    // getters and inherited properties count.
-    const record = options as KeepaliveOptions;
     // What getKeepalive returns may be passed as options (another socket gets
     // the same settings): its `enabled` must say what enableKeepalive does.
     const { enabled } = options as { enabled?: unknown };
@@ -140,30 +221,19 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
       throw invalidArgValue('options.enabled', enabled, 'must be true or left out: disableKeepalive turns keepalive off');
     }
     let missing: string[] | undefined;
-    let name = check('idle', NativeOption.Idle, record.idle, values);
-    if (name !== undefined) (missing ??= []).push(name);
-    name = check('interval', NativeOption.Interval, record.interval, values);
-    if (name !== undefined) (missing ??= []).push(name);
-    name = check('count', NativeOption.Count, record.count, values);
-    if (name !== undefined) (missing ??= []).push(name);
-    name = check('userTimeout', NativeOption.UserTimeout, record.userTimeout, values);
-    if (name !== undefined) (missing ??= []).push(name);
+    for (let i = 0; i < OPTION_SPECS.length; i++) {
+      const spec = OPTION_SPECS[i];
+      // Ordinary property access, as net.connect(options) reads its options:
+      // getters and inherited properties count.
+      const value = (options as Record<string, unknown>)[spec.key];
+      if (value === undefined) continue;
+      if (typeof value !== 'number') throw invalidArgType(`options.${spec.key}`, 'of type number', value);
+      const max = limits[i];
+      // A missing option has no limit to check against: it is named in the error at the end.
+      if (max < 0) (missing ??= []).push(`${spec.socketOption} (options.${spec.key})`);
+      else values[spec.native] = convert(spec, value, max);
+    }
     if (missing !== undefined) throw featureUnavailable(missing, platform.missingReason);
     return values;
-  };
-}
-
-/** The validator for this machine's platform, or for Node's setKeepAlive where no addon loaded. */
-export const toKernelValues = binding === null ? withIdleFirst(createValidator(fallbackPlatform)) : createValidator(binding);
-
-/** Converts the binding's `get` output (kernel units) to milliseconds. */
-export function fromKernelValues(raw: Int32Array): KeepaliveSettings {
-  const userTimeout = raw[NativeOption.UserTimeout];
-  return {
-    enabled: raw[NativeOption.Enable] !== 0,
-    idle: raw[NativeOption.Idle] * 1000,
-    interval: raw[NativeOption.Interval] * 1000,
-    count: raw[NativeOption.Count],
-    userTimeout: userTimeout === UNCHANGED ? undefined : userTimeout,
   };
 }

@@ -1,9 +1,7 @@
 // getKeepaliveStatus: the live state of a connection, from the kernel's TCP_INFO.
 import type * as net from 'node:net';
-import { binding, decodeFailure, STATUS_FIELD_COUNT, StatusField, statusReads } from './binding';
-import { featureUnavailable, systemError } from './errors';
-import { readUnavailable } from './fallback';
-import { connectedDescriptorOf } from './socket';
+import { backend, readUnavailable } from './backend';
+import { connectedDescriptorOf } from './node-internals';
 
 /** A TCP state as the kernel names it (netinet/tcp.h); `UNKNOWN_<n>` for a number this build does not know. */
 export type TcpState =
@@ -46,8 +44,6 @@ export interface KeepaliveStatus {
   rto: number;
 }
 
-const raw = new Uint32Array(STATUS_FIELD_COUNT);
-
 /**
  * The live state of a connected TCP socket: unanswered keepalive probes, time
  * since the peer was last heard from, bytes waiting for an acknowledgement,
@@ -58,29 +54,7 @@ const raw = new Uint32Array(STATUS_FIELD_COUNT);
  * @throws {Error} `ERR_SOCKET_CLOSED`, `ERR_SOCKET_CONNECTING`, or a system error (`errno`, `syscall`)
  */
 export function getKeepaliveStatus(socket: net.Socket): KeepaliveStatus {
-  if (binding === null) throw readUnavailable(socket, 'getKeepaliveStatus');
-  const fd = connectedDescriptorOf(socket);
-  if (!binding.statusAvailable) throw featureUnavailable('getKeepaliveStatus (TCP_INFO)');
-  const status = binding.status(fd, raw);
-  if (status !== 0) {
-    const { errno, option } = decodeFailure(status);
-    const read = statusReads[option];
-    throw systemError(errno, read.syscall, read.name);
-  }
-  const stateNumber = raw[StatusField.State];
-  const queued = raw[StatusField.SendQueue];
-  const notSent = raw[StatusField.NotSent];
-  return {
-    state: (binding.tcpStates[stateNumber] as TcpState | undefined) ?? `UNKNOWN_${stateNumber}`,
-    unansweredProbes: raw[StatusField.Probes],
-    retransmits: raw[StatusField.Retransmits],
-    sinceDataReceived: raw[StatusField.LastDataReceived],
-    sinceAckReceived: raw[StatusField.LastAckReceived],
-    sinceDataSent: raw[StatusField.LastDataSent],
-    unacknowledgedBytes: queued - notSent,
-    unsentBytes: notSent,
-    unacknowledgedSegments: raw[StatusField.UnackedSegments],
-    rtt: raw[StatusField.RttMicroseconds] / 1000,
-    rto: raw[StatusField.RtoMicroseconds] / 1000,
-  };
+  const { reader } = backend;
+  if (reader === null) throw readUnavailable(socket, 'getKeepaliveStatus');
+  return reader.status(connectedDescriptorOf(socket));
 }

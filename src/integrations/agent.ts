@@ -1,11 +1,17 @@
 // Keepalive for every socket an http.Agent or https.Agent creates.
 import type * as http from 'node:http';
 import type * as net from 'node:net';
-import type { KernelValues } from '../core/options';
-import { configureSocket, mergeValues, warnOnFailure, type Enable } from '../core/apply';
-import { tcpHandleIfAny } from '../core/socket';
-
-type CreateConnection = (options: unknown, callback?: (error: Error | null, socket?: unknown) => void) => unknown;
+import type { Enable } from '../core/backend';
+import { mergeValues, type KernelValues } from '../core/options';
+import { configureSocket, warnOnFailure } from '../core/apply';
+import {
+  agentCreateConnection,
+  agentSockets,
+  ownCreateConnection,
+  setCreateConnection,
+  tcpHandleIfAny,
+  type CreateConnection,
+} from '../core/node-internals';
 
 /** A socket of the agent's whose settings fail on connect keeps working; the failure is reported. */
 const warnOnly = warnOnFailure('TCP_KEEPALIVE_AGENT', "an agent's socket");
@@ -19,14 +25,6 @@ interface AgentSettings {
   wrapper?: CreateConnection;
 }
 
-interface AgentInternals {
-  createConnection: CreateConnection;
-  readonly sockets?: NodeJS.ReadOnlyDict<unknown[]>;
-  readonly freeSockets?: NodeJS.ReadOnlyDict<unknown[]>;
-}
-
-const internals = (agent: http.Agent): AgentInternals => agent as unknown as AgentInternals;
-
 const agents = new WeakMap<http.Agent, AgentSettings>();
 
 /** Whether `stream` is a TCP socket (connected or connecting); anything else is left alone. */
@@ -37,10 +35,7 @@ const isTcp = (stream: unknown): stream is net.Socket => tcpHandleIfAny(stream) 
  * make Unix sockets, and a custom createConnection may return any Duplex.
  */
 function tcpSocketsOf(agent: http.Agent): net.Socket[] {
-  const { sockets, freeSockets } = internals(agent);
-  return [...Object.values(sockets ?? {}), ...Object.values(freeSockets ?? {})]
-    .flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : []))
-    .filter(isTcp);
+  return agentSockets(agent).filter(isTcp);
 }
 
 /**
@@ -49,7 +44,7 @@ function tcpSocketsOf(agent: http.Agent): net.Socket[] {
  * while still connecting, so they are in place before the first request.
  */
 function wrapCreateConnection(agent: http.Agent, settings: AgentSettings): void {
-  const original = internals(agent).createConnection;
+  const original = agentCreateConnection(agent);
   // Runs inside the agent's (and the callback's) call: never throws.
   const configure = (socket: unknown): void => {
     if (!isTcp(socket)) return;
@@ -77,7 +72,7 @@ function wrapCreateConnection(agent: http.Agent, settings: AgentSettings): void 
     return socket;
   };
   settings.wrapper = createConnection;
-  Object.defineProperty(agent, 'createConnection', { value: createConnection, configurable: true, writable: true });
+  setCreateConnection(agent, createConnection);
 }
 
 /** Applies `values` to the agent's current sockets and to every socket it creates from now on. */
@@ -88,13 +83,13 @@ export function configureAgent(agent: http.Agent, values: KernelValues, enable: 
     mergeValues(existing.values, values);
     existing.enable = enable;
     // The program replaced createConnection since: wrap its own.
-    if (Object.getOwnPropertyDescriptor(agent, 'createConnection')?.value !== existing.wrapper) wrapCreateConnection(agent, existing);
+    if (ownCreateConnection(agent)?.value !== existing.wrapper) wrapCreateConnection(agent, existing);
     return;
   }
   const settings: AgentSettings = {
     values: [...values],
     enable,
-    ownCreateConnection: Object.getOwnPropertyDescriptor(agent, 'createConnection'),
+    ownCreateConnection: ownCreateConnection(agent),
   };
   agents.set(agent, settings);
   wrapCreateConnection(agent, settings);
@@ -107,7 +102,6 @@ export function releaseAgent(agent: http.Agent, values: KernelValues, enable: En
   if (settings === undefined) return;
   agents.delete(agent);
   // Only our wrapper is taken away: a createConnection the program put there since stays.
-  if (Object.getOwnPropertyDescriptor(agent, 'createConnection')?.value !== settings.wrapper) return;
-  if (settings.ownCreateConnection) Object.defineProperty(agent, 'createConnection', settings.ownCreateConnection);
-  else delete (agent as unknown as Partial<AgentInternals>).createConnection;
+  if (ownCreateConnection(agent)?.value !== settings.wrapper) return;
+  setCreateConnection(agent, settings.ownCreateConnection);
 }

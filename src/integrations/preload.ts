@@ -9,15 +9,13 @@
 // tls.connect, http/https agents, fetch) and every connection its servers
 // accept gets the settings. Worker threads load the preload again through
 // their inherited execArgv.
-import * as net from 'node:net';
-import { configureSocket, OFF, ON, untouched, warnOnFailure } from '../core/apply';
+import { OFF, ON } from '../core/backend';
+import { configureSocket, warnOnFailure } from '../core/apply';
+import { untouched } from '../core/options';
+import { restoreProgramRecord } from '../core/hold';
+import { markPreloadInstalled, tcpHandleIfAny, wrapServerEmit, wrapServerListen, wrapSocketConnect } from '../core/node-internals';
 import { EnvironmentError, readEnvironment, type EnvironmentSettings } from './environment';
 import { configureServer, serverEmitting } from './server';
-import { restoreProgramRecord } from '../core/hold';
-import { tcpHandleIfAny } from '../core/socket';
-
-/** Marks the prototypes once, so a second copy of the preload does nothing. */
-const installed = Symbol.for('tcp-keepalive.register');
 
 function warn(error: unknown): void {
   process.emitWarning(`keepalive could not be set: ${(error as Error).message}`, { code: 'TCP_KEEPALIVE_REGISTER' });
@@ -31,51 +29,39 @@ function install(settings: EnvironmentSettings): void {
   const values = enabled ? settings.values : untouched();
   const enable = enabled ? ON : OFF;
 
-  const connect = net.Socket.prototype.connect;
-  // The overloads of connect all end here; the wrapper passes them through unchanged.
-  net.Socket.prototype.connect = function connectWithKeepalive(this: net.Socket, ...args: unknown[]) {
+  wrapSocketConnect(
     // Connected again: Node re-applies its record of setKeepAlive on the new
     // connection; it must be the program's, not the one the hold wrote.
-    restoreProgramRecord(this);
-    const result = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-    try {
-      if (tcpHandleIfAny(this) !== undefined) configureSocket(this, values, enable, warnOnly, false, 'fill');
-    } catch (error) {
-      warn(error);
-    }
-    return result;
-  } as typeof connect;
-
-  const listen = net.Server.prototype.listen;
-  net.Server.prototype.listen = function listenWithKeepalive(this: net.Server, ...args: unknown[]) {
-    try {
-      configureServer(this, values, enable, true);
-    } catch (error) {
-      warn(error);
-    }
-    return (listen as (...a: unknown[]) => net.Server).apply(this, args);
-  } as typeof listen;
-
-  // Servers get the settings from their own emit, not from listeners the
-  // program would see in listenerCount() or eventNames(). One comparison per
-  // event; arguments pass through untouched.
-  const emit = net.Server.prototype.emit;
-  net.Server.prototype.emit = function emitWithKeepalive(this: net.Server, event: string | symbol) {
-    if (event === 'connection' || event === 'listening') {
+    (socket) => restoreProgramRecord(socket),
+    (socket) => {
       try {
-        serverEmitting(this, event, arguments[1]);
+        if (tcpHandleIfAny(socket) !== undefined) configureSocket(socket, values, enable, warnOnly, false, 'fill');
       } catch (error) {
         warn(error);
       }
+    },
+  );
+
+  wrapServerListen((server) => {
+    try {
+      configureServer(server, values, enable, true);
+    } catch (error) {
+      warn(error);
     }
-    // eslint-disable-next-line prefer-rest-params
-    return emit.apply(this, arguments as unknown as Parameters<typeof emit>);
-  } as typeof emit;
+  });
+
+  // Servers get the settings from their own emit, not from listeners the
+  // program would see in listenerCount() or eventNames().
+  wrapServerEmit((server, event, argument) => {
+    try {
+      serverEmitting(server, event, argument);
+    } catch (error) {
+      warn(error);
+    }
+  });
 }
 
 function register(): void {
-  const prototype = net.Socket.prototype as unknown as Record<symbol, boolean>;
-  if (prototype[installed]) return;
   let settings: EnvironmentSettings;
   try {
     settings = readEnvironment();
@@ -85,8 +71,8 @@ function register(): void {
     process.stderr.write(`tcp-keepalive/register: ${error.message}\n`);
     process.exit(9);
   }
-  install(settings);
-  Object.defineProperty(prototype, installed, { value: true });
+  // A second copy of the preload (another install of the package) does nothing.
+  if (markPreloadInstalled()) install(settings);
 }
 
 register();

@@ -11,13 +11,12 @@
 // every connection where inheritance is not known (no addon, another
 // platform, a cluster worker). Streams that are not TCP pass through untouched.
 import type * as net from 'node:net';
-import { binding, StatusField, STATUS_FIELD_COUNT } from '../core/binding';
-import { fillValues, listenerInherits, mergeValues, writeToDescriptor, type Enable } from '../core/backend';
+import { backend, type Enable } from '../core/backend';
 import { invalidArgValue } from '../core/errors';
-import type { KernelValues } from '../core/options';
+import { fillValues, mergeValues, type KernelValues } from '../core/options';
 import { apply } from '../core/apply';
 import { hold } from '../core/hold';
-import { acceptedBy, listenerHandleOf, serverSetsKeepAlive, tcpHandleIfAny } from '../core/socket';
+import { acceptedBy, listenerHandleOf, serverSetsKeepAlive, tcpHandleIfAny } from '../core/node-internals';
 
 interface ServerSettings {
   values: KernelValues;
@@ -38,22 +37,8 @@ interface ServerSettings {
 
 const servers = new WeakMap<net.Server, ServerSettings>();
 
-const statusBuffer = new Uint32Array(STATUS_FIELD_COUNT);
-
 /** A listening socket accepted sockets do not inherit from (or none yet). */
 const notInherited = (): { inherited: boolean; queued: number } => ({ inherited: false, queued: 0 });
-
-/**
- * How many connections wait in the listening socket's accept queue (Linux's
- * TCP_INFO reports it for a listener). Read after the listener was
- * configured: the count includes every connection copied before that.
- * Undefined if it cannot be read.
- */
-function acceptQueueLength(fd: number): number | undefined {
-  if (binding === null || !binding.statusAvailable) return undefined;
-  if (binding.status(fd, statusBuffer) !== 0) return undefined;
-  return statusBuffer[StatusField.UnackedSegments];
-}
 
 /**
  * Puts the settings on the listening socket, so that accepted sockets inherit
@@ -64,9 +49,10 @@ function applyToListener(server: net.Server, values: KernelValues, enable: Enabl
   if (listener?.kind === 'other') {
     throw invalidArgValue('target', server, 'must listen on TCP, but it listens on a Unix domain socket or named pipe');
   }
-  if (!listenerInherits || listener === null || listener.kind !== 'tcp') return notInherited();
-  writeToDescriptor(listener.fd, values, enable);
-  const queued = acceptQueueLength(listener.fd);
+  const writer = backend.listener;
+  if (writer === null || listener === null || listener.kind !== 'tcp') return notInherited();
+  writer.set(listener.fd, values, enable);
+  const queued = writer.acceptQueueLength(listener.fd);
   return queued === undefined ? notInherited() : { inherited: true, queued };
 }
 

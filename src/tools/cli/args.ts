@@ -3,10 +3,9 @@
 // same limits as the library's own validation.
 import * as net from 'node:net';
 import type { ParseArgsConfig } from 'node:util';
-import { binding, NativeOption } from '../../core/binding';
-import { fallbackPlatform } from '../../core/fallback';
+import { backend } from '../../core/backend';
 import { formatDuration, parseDuration } from '../../core/duration';
-import { toKernelValues, type KeepaliveOptionName } from '../../core/options';
+import { OPTION_SPEC, type KeepaliveOptionName } from '../../core/options';
 import { UsageError } from './outcome';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
@@ -52,28 +51,26 @@ export function duration(flag: string, text: string): number {
   return ms;
 }
 
-/** The addon's option table, or without it that of Node's setKeepAlive. */
-const platform = binding ?? fallbackPlatform;
+const { platform } = backend;
 
 /** What the library accepts for each option, in words, from the platform's limits. */
 function allowedValues(option: KeepaliveOptionName): string {
-  switch (option) {
-    case 'idle':
-    case 'interval': {
-      const maxSeconds = platform.optionMax[option === 'idle' ? NativeOption.Idle : NativeOption.Interval];
-      return `a duration above 0 and at most ${maxSeconds}s (${formatDuration(maxSeconds * 1000)})`;
-    }
-    case 'count':
-      return `an integer from 1 to ${platform.optionMax[NativeOption.Count]}`;
-    case 'userTimeout':
-      return `whole milliseconds from 0 (off) to ${formatDuration(platform.optionMax[NativeOption.UserTimeout])}`;
+  const spec = OPTION_SPEC[option];
+  const max = platform.optionMax[spec.native];
+  switch (spec.kernelUnit) {
+    case 'seconds':
+      return `a duration above 0 and at most ${max}s (${formatDuration(max * 1000)})`;
+    case 'probes':
+      return `an integer from ${spec.min} to ${max}`;
+    case 'milliseconds':
+      return `whole milliseconds from ${spec.min} (off) to ${formatDuration(max)}`;
   }
 }
 
 /** Checks one option value with the library's validator (the same bounds as enableKeepalive). */
 function checkWithLibrary(flag: string, option: KeepaliveOptionName, value: number, text: string): void {
   try {
-    toKernelValues({ [option]: value });
+    backend.toKernelValues({ [option]: value });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_OUT_OF_RANGE') throw new UsageError(`${flag} must be ${allowedValues(option)}, got '${text}'`);

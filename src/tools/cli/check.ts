@@ -6,7 +6,7 @@ import * as tls from 'node:tls';
 import { parseArgs } from 'node:util';
 import { detectionTime } from '../../core/defaults';
 import { formatDuration } from '../../core/duration';
-import { enableKeepalive, getKeepalive } from '../../core/keepalive';
+import { enableKeepalive, getKeepalive } from '../../keepalive';
 import type { KeepaliveOptions, KeepaliveSettings } from '../../core/options';
 import { getKeepaliveStatus, type KeepaliveStatus } from '../../core/status';
 import { boundedDuration, endpoint, keepaliveCount, keepaliveDuration, parseOrExplain, type Endpoint } from './args';

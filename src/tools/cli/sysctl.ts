@@ -4,8 +4,7 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SystemDefaults } from '../../core/defaults';
 import { formatDuration } from '../../core/duration';
-import { linuxOptionMax } from '../../core/fallback';
-import { NativeOption } from '../../core/binding';
+import { OPTION_SPEC } from '../../core/options';
 import { duration, parseOrExplain } from './args';
 import { explainDetection, table } from './format';
 import { ExitCode, Failure, UsageError } from './outcome';
@@ -37,9 +36,9 @@ interface Setting {
  * Linux only (the one platform where --apply writes), so no addon is needed.
  */
 const maxima: Readonly<Record<Field, number>> = {
-  idle: linuxOptionMax[NativeOption.Idle],
-  interval: linuxOptionMax[NativeOption.Interval],
-  count: linuxOptionMax[NativeOption.Count],
+  idle: OPTION_SPEC.idle.linuxMax,
+  interval: OPTION_SPEC.interval.linuxMax,
+  count: OPTION_SPEC.count.linuxMax,
 };
 
 /** A duration argument as the whole seconds a sysctl holds. */

@@ -1,14 +1,13 @@
 // enableKeepalive, disableKeepalive, getKeepalive: the public entry points.
 import * as net from 'node:net';
 import type * as http from 'node:http';
-import { binding, NATIVE_OPTION_COUNT } from './binding';
-import { invalidArgType } from './errors';
-import { readUnavailable } from './fallback';
-import { fromKernelValues, toKernelValues, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './options';
-import { configureSocket, OFF, ON, throwIfFailed, untouched, type Enable } from './apply';
-import { configureServer, releaseServer } from '../integrations/server';
-import { configureAgent, releaseAgent } from '../integrations/agent';
-import { connectedDescriptorOf } from './socket';
+import { backend, OFF, ON, readUnavailable, type Enable } from './core/backend';
+import { invalidArgType } from './core/errors';
+import { untouched, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './core/options';
+import { configureSocket } from './core/apply';
+import { connectedDescriptorOf } from './core/node-internals';
+import { configureServer, releaseServer } from './integrations/server';
+import { configureAgent, releaseAgent } from './integrations/agent';
 
 /** What enableKeepalive and disableKeepalive configure: one socket, a server's connections, an agent's sockets. */
 export type KeepaliveTarget = net.Socket | net.Server | http.Agent;
@@ -80,8 +79,7 @@ export function disableKeepalive<T extends KeepaliveTarget>(target: T): T {
   return target;
 }
 
-/** Where the binding writes what it reads; calls are synchronous, so one buffer serves all. */
-const readBuffer = new Int32Array(NATIVE_OPTION_COUNT);
+const { toKernelValues, reader } = backend;
 
 /**
  * The keepalive settings the kernel holds for `socket`, in milliseconds,
@@ -92,7 +90,6 @@ const readBuffer = new Int32Array(NATIVE_OPTION_COUNT);
  * @throws {Error} `ERR_SOCKET_CLOSED`, `ERR_SOCKET_CONNECTING`, or a system error
  */
 export function getKeepalive(socket: net.Socket): KeepaliveSettings {
-  if (binding === null) throw readUnavailable(socket, 'getKeepalive');
-  throwIfFailed(binding.get(connectedDescriptorOf(socket), readBuffer), 'getsockopt');
-  return fromKernelValues(readBuffer);
+  if (reader === null) throw readUnavailable(socket, 'getKeepalive');
+  return reader.get(connectedDescriptorOf(socket));
 }
