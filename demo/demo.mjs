@@ -12,32 +12,19 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { enableKeepalive, getKeepalive } from 'tcp-keepalive';
 import { createLab, labSupport } from 'tcp-keepalive/lab';
+// The CLI's format (8000 → "8s", 7875000 → "2h11m15s"): one way to write a duration everywhere.
+import { formatDuration } from '../dist/core/duration.js';
 
 /** The demo's options: a dead idle peer is noticed after 5 + 3 × 1 s = 8 s. */
 export const demoOptions = { idle: 5000, interval: 1000, count: 3, userTimeout: 8000 };
 
 const bold = (text) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 
-/** 8000 → "8 s", 7875000 → "2 h 11 min 15 s". */
-export function formatDuration(ms) {
-  if (ms < 1000) return `${ms} ms`;
-  let seconds = Math.round(ms / 1000);
-  const parts = [];
-  for (const [unit, size] of [['h', 3600], ['min', 60]]) {
-    if (seconds >= size) {
-      parts.push(`${Math.floor(seconds / size)} ${unit}`);
-      seconds %= size;
-    }
-  }
-  if (seconds > 0 || parts.length === 0) parts.push(`${seconds} s`);
-  return parts.join(' ');
-}
-
-/** "5 + 3 × 1 s = 8 s" for settings in ms, or why nothing is detected. */
+/** "5s + 3 × 1s = 8s" for settings in ms, or why nothing is detected. */
 export function detection({ enabled, idle, interval, count }) {
   if (!enabled) return 'never: keepalive is off';
   const total = idle + interval * count;
-  return `${idle / 1000} + ${count} × ${interval / 1000} s = ${formatDuration(total)}`;
+  return `${idle / 1000}s + ${count} × ${interval / 1000}s = ${formatDuration(total)}`;
 }
 
 function table(rows) {
@@ -235,7 +222,7 @@ export async function vanishingPeer() {
       const measured = failure.t - quiet.t;
       const done = line(measured, settings.count, `'error' ${failure.code} (${failure.message})`);
       console.log(tty ? `\r\x1b[K${done}` : done);
-      console.log(`\n  Dead peer detected after ${(measured / 1000).toFixed(2)} s; expected ${formatDuration(expected)} (${detection(settings)}).`);
+      console.log(`\n  Dead peer detected after ${(measured / 1000).toFixed(2)}s; expected ${formatDuration(expected)} (${detection(settings)}).`);
       const system = readSystemDefaults();
       if (system) console.log(`  With this system's defaults the wait would be ${formatDuration(system.idle + system.interval * system.count)}; with keepalive off, endless.`);
     } finally {

@@ -23,7 +23,7 @@ function isAgent(target: unknown): target is http.Agent {
 type TargetKind = 'socket' | 'server' | 'agent';
 
 /** Checked before the options, as Node checks arguments in order. */
-function kindOf(target: unknown): TargetKind {
+function targetKind(target: unknown): TargetKind {
   if (target instanceof net.Socket) return 'socket';
   if (target instanceof net.Server) return 'server';
   if (isAgent(target)) return 'agent';
@@ -61,7 +61,7 @@ function configure(target: KeepaliveTarget, kind: TargetKind, values: KernelValu
  * @throws {Error} `ERR_SOCKET_CLOSED`, or a system error (`EINVAL: invalid argument, setsockopt TCP_KEEPIDLE`)
  */
 export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: KeepaliveOptions | KeepaliveSettings): T {
-  const kind = kindOf(target);
+  const kind = targetKind(target);
   configure(target, kind, toKernelValues(options), ON);
   return target;
 }
@@ -75,7 +75,7 @@ export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: 
  * @throws {Error} `ERR_SOCKET_CLOSED`, or a system error
  */
 export function disableKeepalive<T extends KeepaliveTarget>(target: T): T {
-  configure(target, kindOf(target), untouched(), OFF);
+  configure(target, targetKind(target), untouched(), OFF);
   return target;
 }
 
@@ -87,7 +87,7 @@ const { toKernelValues, reader } = backend;
  *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE` (not TCP),
  *   `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` (no addon: Node cannot read them)
- * @throws {Error} `ERR_SOCKET_CLOSED`, `ERR_SOCKET_CONNECTING`, or a system error
+ * @throws {Error} `ERR_SOCKET_CLOSED`, `TCP_KEEPALIVE_SOCKET_CONNECTING`, or a system error
  */
 export function getKeepalive(socket: net.Socket): KeepaliveSettings {
   if (reader === null) throw readUnavailable(socket, 'getKeepalive');

@@ -9,6 +9,8 @@ import tls from 'node:tls';
 import { once } from 'node:events';
 import { formatDuration, parseDuration } from '../src/core/duration';
 import { createLab } from '../src/tools/lab';
+import { OPTION_SPECS } from '../src/core/options';
+import { ExitCode } from '../src/tools/cli/outcome';
 import { localhostCertificate } from './helpers/certificate';
 import { listen, systemDefaults } from './helpers/loopback';
 import { ssConnection } from './helpers/ss';
@@ -72,6 +74,23 @@ describe('help', () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
     expect(run(['--version'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
     expect(run(['-v'])).toEqual({ status: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  test('the exit codes in the help and in docs/cli.md are those the commands return (outcome.ts)', () => {
+    const codes = Object.values(ExitCode).sort();
+    const helpCodes = [...run(['--help']).stdout.matchAll(/^ {2}(\d+) {2}\S/gm)].map((match) => Number(match[1]));
+    const docs = fs.readFileSync(path.join(root, 'docs', 'cli.md'), 'utf8');
+    const table = docs.slice(docs.indexOf('## Exit codes'));
+    const docsCodes = [...table.matchAll(/^\| (\d+) \|/gm)].map((match) => Number(match[1]));
+    expect(helpCodes).toEqual(codes);
+    expect(docsCodes).toEqual(codes);
+  });
+
+  test("check's keepalive flags are the option table's, each with its meaning and unit", () => {
+    const help = run(['check', '--help']).stdout;
+    for (const spec of OPTION_SPECS) {
+      expect(help).toMatch(new RegExp(`^  ${spec.flag} (DURATION|N) +${spec.meaning}`, 'm'));
+    }
   });
 
   test('bare tcp-keepalive prints the usage on stderr, exit 2 (as a usage error)', () => {

@@ -205,9 +205,9 @@ test('enableKeepalive/disableKeepalive: success reads back the rounded request, 
       const target = await makeTarget(kind, pick);
       const socket = target.value as net.Socket;
       const connected = ['client', 'accepted', 'client6'].includes(kind);
-      const pending = kind === 'connecting' || kind === 'unconnected';
+      const deferred = kind === 'connecting' || kind === 'unconnected';
       const before: KeepaliveSettings | undefined = connected ? getKeepalive(socket) : undefined;
-      const listenersBefore = pending ? listenerCounts(socket) : [];
+      const listenersBefore = deferred ? listenerCounts(socket) : [];
 
       const model = disable ? { applied: {} } : modelOptions(opts);
       // Argument type first, then the options, then the socket's state.
@@ -221,7 +221,7 @@ test('enableKeepalive/disableKeepalive: success reads back the rounded request, 
         expect(typeof (error as { code?: unknown }).code).toBe('string');
         expect((error as { code: string }).code).toBe(expectedCode);
         if (before) expect(getKeepalive(socket)).toEqual(before);
-        if (pending) expect(listenerCounts(socket)).toEqual(listenersBefore);
+        if (deferred) expect(listenerCounts(socket)).toEqual(listenersBefore);
         if (kind === 'connecting') {
           await once(socket, 'connect');
           expect(getKeepalive(socket)).toEqual({ enabled: false, ...defaults, userTimeout: 0 });
@@ -254,7 +254,7 @@ test('getKeepalive on random targets returns settings or throws a coded error', 
     fc.asyncProperty(fc.constantFrom(...targetKinds), fc.nat(), async (kind, pick) => {
       const target = await makeTarget(kind, pick);
       const { error } = attempt(() => getKeepalive(target.value as net.Socket));
-      const expected = kind === 'connecting' || kind === 'unconnected' ? 'ERR_SOCKET_CONNECTING' : expectedTargetCode(kind);
+      const expected = kind === 'connecting' || kind === 'unconnected' ? 'TCP_KEEPALIVE_SOCKET_CONNECTING' : expectedTargetCode(kind);
       if (expected === undefined) expect(error).toBeUndefined();
       else expect(error).toMatchObject({ code: expected });
     }),

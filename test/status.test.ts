@@ -87,7 +87,7 @@ test('the usual errors: not a socket, connecting, closed', async () => {
   expect(() => getKeepaliveStatus({} as net.Socket)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   const { server } = await connectedPair();
   const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  expect(() => getKeepaliveStatus(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CONNECTING' }));
+  expect(() => getKeepaliveStatus(socket)).toThrow(expect.objectContaining({ code: 'TCP_KEEPALIVE_SOCKET_CONNECTING' }));
   await once(socket, 'connect');
   socket.destroy();
   expect(() => getKeepaliveStatus(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));

@@ -1,6 +1,6 @@
 // Sockets destroyed at every stage leave no listeners, handles or timers behind
 // and never reach the socket that gets their descriptor number next. Adds the
-// stages test/pending.test.ts and test/fd-reuse.test.ts do not cover.
+// stages test/defer.test.ts and test/fd-reuse.test.ts do not cover.
 import net from 'node:net';
 import { once } from 'node:events';
 import { enableKeepalive, disableKeepalive, getKeepalive } from '../src';

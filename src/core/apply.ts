@@ -92,20 +92,20 @@ export type Precedence = 'override' | 'fill';
  */
 function defer(socket: net.Socket, handle: TcpHandle | null, values: KernelValues, enable: Enable, onFailure: DeferredFailure, clearOnClose: boolean, precedence: Precedence): void {
   const target = connectingSocketOf(socket);
-  const pending = deferred.get(target);
-  if (pending && (pending.handle === null || handle === null || pending.handle === handle)) {
-    pending.handle ??= handle;
+  const waiting = deferred.get(target);
+  if (waiting && (waiting.handle === null || handle === null || waiting.handle === handle)) {
+    waiting.handle ??= handle;
     if (precedence === 'fill') {
-      fillValues(pending.values, values);
+      fillValues(waiting.values, values);
       return;
     }
-    mergeValues(pending.values, values);
-    pending.enable = enable;
-    pending.onFailure = onFailure;
-    pending.clearOnClose ||= clearOnClose;
+    mergeValues(waiting.values, values);
+    waiting.enable = enable;
+    waiting.onFailure = onFailure;
+    waiting.clearOnClose ||= clearOnClose;
     return;
   }
-  if (pending) deferred.delete(target);
+  if (waiting) deferred.delete(target);
   const entry: Deferred = {
     values: [...values],
     enable,

@@ -15,8 +15,11 @@ export type NativeOption = (typeof NativeOption)[keyof typeof NativeOption];
 /** Number of options the binding handles, and the length of `get`'s output array. */
 export const NATIVE_OPTION_COUNT = 5;
 
-/** A value that leaves the option as it is (set) or marks it missing on this platform (get). */
+/** In a value to set: leave this option as it is (native/keepalive.h KA_UNCHANGED). */
 export const UNCHANGED = -1;
+
+/** In a value read (get, systemDefaults): the platform has no such option or default. */
+export const MISSING = -1;
 
 export interface NativeBinding {
   /** The system's name of each option (`TCP_KEEPIDLE`, …), or null where the platform lacks it. */

@@ -8,7 +8,7 @@ export type KeepaliveErrorCode =
   | 'ERR_OUT_OF_RANGE'
   | 'ERR_MISSING_OPTION'
   | 'ERR_SOCKET_CLOSED'
-  | 'ERR_SOCKET_CONNECTING'
+  | 'TCP_KEEPALIVE_SOCKET_CONNECTING'
   | 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
 
 type NodeError<E extends Error> = E & { code: KeepaliveErrorCode };
@@ -137,10 +137,10 @@ export function systemError(errno: number, syscall: string, option: string): Kee
   return error;
 }
 
-/** ERR_SOCKET_CONNECTING: the socket has no connection (and so no settings) to read yet. */
+/** TCP_KEEPALIVE_SOCKET_CONNECTING: the socket has no connection (and so no settings) to read yet. */
 export function connectingError(): NodeError<Error> {
   return withCode(
     new Error("Socket is still connecting: its keepalive settings can be read once it has emitted 'connect'"),
-    'ERR_SOCKET_CONNECTING',
+    'TCP_KEEPALIVE_SOCKET_CONNECTING',
   );
 }

@@ -57,7 +57,7 @@ function innerHandle(socket: net.Socket): AnyHandle | null | undefined {
 }
 
 /** A handle's class name (TCP, Pipe, JSStream, TLSWrap): Node exports none of these classes. */
-const kindOf = (handle: object): string => (handle.constructor as { name?: string } | undefined)?.name ?? 'unknown';
+const handleClassName = (handle: object): string => (handle.constructor as { name?: string } | undefined)?.name ?? 'unknown';
 
 /** The constructor of the last handle found to be Node's TCP handle. */
 let tcpConstructor: unknown;
@@ -67,7 +67,7 @@ function isTcp(handle: AnyHandle): boolean {
   // Comparing the constructor is much cheaper than reading its name, and this
   // runs on every call; the name decides only for a constructor not seen yet.
   if (constructor === tcpConstructor) return true;
-  if (kindOf(handle) !== 'TCP') return false;
+  if (handleClassName(handle) !== 'TCP') return false;
   tcpConstructor = constructor;
   return true;
 }
@@ -84,7 +84,7 @@ export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
   if (handle === undefined) throw invalidArgValue('socket', socket, 'is not a socket made by the net.Socket constructor');
   if (handle === null) return null;
   if (!isTcp(handle)) {
-    const kind = kindOf(handle);
+    const kind = handleClassName(handle);
     throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${handleKinds[kind] ?? `a ${kind} handle`}`);
   }
   return handle as TcpHandle;
@@ -272,7 +272,7 @@ function isClusterWorker(): boolean {
 export function listenerHandleOf(server: net.Server): ListenerHandle | null {
   const handle = serverInternals(server)._handle;
   if (handle === null) return null;
-  const name = kindOf(handle);
+  const name = handleClassName(handle);
   if (name === 'Pipe') return { kind: 'other', name };
   if (name !== 'TCP' || isClusterWorker()) return { kind: 'remote' };
   const fd = handle.fd;

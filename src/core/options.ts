@@ -122,7 +122,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     variable: 'TCP_USER_TIMEOUT',
     variableUnit: 'ms',
     flag: '--user-timeout',
-    meaning: 'time sent data may stay unacknowledged (0: off)',
+    meaning: 'how long sent data may stay unacknowledged',
   },
 ];
 

@@ -51,7 +51,7 @@ export interface KeepaliveStatus {
  *
  * @throws {TypeError} `ERR_INVALID_ARG_TYPE` (not a net.Socket), `ERR_INVALID_ARG_VALUE` (not TCP),
  *   `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` (no addon, or no TCP_INFO)
- * @throws {Error} `ERR_SOCKET_CLOSED`, `ERR_SOCKET_CONNECTING`, or a system error (`errno`, `syscall`)
+ * @throws {Error} `ERR_SOCKET_CLOSED`, `TCP_KEEPALIVE_SOCKET_CONNECTING`, or a system error (`errno`, `syscall`)
  */
 export function getKeepaliveStatus(socket: net.Socket): KeepaliveStatus {
   const { reader } = backend;

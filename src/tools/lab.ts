@@ -222,7 +222,7 @@ let labCount = 0;
 
 function labError(reason: string): Error {
   const error = new Error(`Cannot create a network lab: ${reason}`);
-  Object.defineProperty(error, 'code', { value: 'ERR_LAB_UNAVAILABLE', enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(error, 'code', { value: 'TCP_KEEPALIVE_LAB_UNAVAILABLE', enumerable: true, writable: true, configurable: true });
   return error;
 }
 

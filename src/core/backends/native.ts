@@ -7,7 +7,7 @@ import {
   STATUS_FIELD_COUNT,
   StatusField,
   statusReads,
-  UNCHANGED,
+  MISSING,
   type NativeBinding,
 } from '../binding';
 import type { Backend, Enable, ListenerWriter, Reader } from '../backend';
@@ -46,7 +46,7 @@ export function nativeBackend(binding: NativeBinding): Backend {
         idle: settingsBuffer[NativeOption.Idle] * 1000,
         interval: settingsBuffer[NativeOption.Interval] * 1000,
         count: settingsBuffer[NativeOption.Count],
-        userTimeout: userTimeout === UNCHANGED ? undefined : userTimeout,
+        userTimeout: userTimeout === MISSING ? undefined : userTimeout,
       };
     },
 
@@ -85,7 +85,7 @@ export function nativeBackend(binding: NativeBinding): Backend {
         throw systemError(errno, 'read', defaultSources[option] ?? `field ${option}`);
       }
       const [idle, interval, count] = out;
-      if (idle === UNCHANGED || interval === UNCHANGED || count === UNCHANGED) {
+      if (idle === MISSING || interval === MISSING || count === MISSING) {
         throw featureUnavailable('system-wide keepalive defaults');
       }
       // Converted here, where doubles hold any value the kernel takes.

@@ -80,10 +80,10 @@ function checkWithLibrary(flag: string, option: KeepaliveOptionName, value: numb
 }
 
 /** --idle, --interval, --user-timeout: milliseconds the library accepts for `option`. */
-export function keepaliveDuration(flag: string, option: 'idle' | 'interval' | 'userTimeout', text: string): number {
+export function keepaliveDuration(flag: string, option: KeepaliveOptionName, text: string): number {
   // Where the two conventions meet, a bare number is refused: the CLI's
   // durations take seconds, the kernel and the preload's TCP_USER_TIMEOUT milliseconds.
-  if (option === 'userTimeout' && /^\s*\d+(\.\d+)?\s*$/.test(text) && Number(text) !== 0) {
+  if (OPTION_SPEC[option].variableUnit === 'ms' && /^\s*\d+(\.\d+)?\s*$/.test(text) && Number(text) !== 0) {
     throw new UsageError(
       `${flag} needs a unit, such as 30s or 500ms (a bare number would be seconds here but milliseconds in TCP_USER_TIMEOUT), got '${text}'`,
     );

@@ -7,17 +7,17 @@ import { parseArgs } from 'node:util';
 import { detectionTime } from '../../core/defaults';
 import { formatDuration } from '../../core/duration';
 import { enableKeepalive, getKeepalive } from '../../keepalive';
-import type { KeepaliveOptions, KeepaliveSettings } from '../../core/options';
+import { OPTION_SPEC, OPTION_SPECS, type KeepaliveOptions, type KeepaliveSettings } from '../../core/options';
 import { getKeepaliveStatus, type KeepaliveStatus } from '../../core/status';
 import { boundedDuration, endpoint, keepaliveCount, keepaliveDuration, parseOrExplain, type Endpoint } from './args';
 import { bytes, explainDetection, seconds, table } from './format';
 import { ExitCode, Failure, UsageError } from './outcome';
 
+/** --idle, --interval, --count, --user-timeout: one per row of the option table. */
+const keepaliveFlags = OPTION_SPECS.map((spec) => ({ spec, name: spec.flag.slice(2) }));
+
 const options = {
-  idle: { type: 'string' },
-  interval: { type: 'string' },
-  count: { type: 'string' },
-  'user-timeout': { type: 'string' },
+  ...(Object.fromEntries(keepaliveFlags.map(({ name }) => [name, { type: 'string' }])) as Record<string, { type: 'string' }>),
   tls: { type: 'boolean' },
   insecure: { type: 'boolean' },
   every: { type: 'string' },
@@ -26,14 +26,6 @@ const options = {
   once: { type: 'boolean' },
   for: { type: 'string' },
 } as const;
-
-/** Each keepalive option and its flag. */
-const keepaliveFlags = [
-  ['idle', 'idle'],
-  ['interval', 'interval'],
-  ['count', 'count'],
-  ['userTimeout', 'user-timeout'],
-] as const satisfies readonly (readonly [keyof KeepaliveOptions, keyof typeof options])[];
 
 /** setInterval and setTimeout take at most this many ms. */
 const longestTimer = 2 ** 31 - 1;
@@ -61,11 +53,11 @@ function readPlan(args: string[]): Plan {
   const target = endpoint(positionals[0]);
   const keepalive: KeepaliveOptions = {};
   const typed: Plan['typed'] = {};
-  for (const [option, flag] of keepaliveFlags) {
-    const text = values[flag];
-    if (text === undefined) continue;
-    typed[option] = text;
-    keepalive[option] = option === 'count' ? keepaliveCount(`--${flag}`, text) : keepaliveDuration(`--${flag}`, option, text);
+  for (const { spec, name } of keepaliveFlags) {
+    const text = (values as Record<string, unknown>)[name];
+    if (typeof text !== 'string') continue;
+    typed[spec.key] = text;
+    keepalive[spec.key] = spec.kernelUnit === 'probes' ? keepaliveCount(spec.flag, text) : keepaliveDuration(spec.flag, spec.key, text);
   }
   if (values.insecure && !values.tls) throw new UsageError('--insecure applies only with --tls');
   if (values.once && values.for !== undefined) throw new UsageError('--once and --for cannot be used together');
@@ -138,9 +130,9 @@ function settingsTable(settings: KeepaliveSettings, plan: Plan): string {
   const source = (option: keyof KeepaliveOptions): string => {
     const typed = plan.typed[option];
     if (typed === undefined) return '(system default)';
-    const flag = keepaliveFlags.find(([name]) => name === option)?.[1];
-    const rounded = (option === 'idle' || option === 'interval') && (plan.keepalive[option] as number) % 1000 !== 0;
-    return `(--${flag} ${typed}${rounded ? ', rounded up to whole seconds' : ''})`;
+    const spec = OPTION_SPEC[option];
+    const rounded = spec.kernelUnit === 'seconds' && (plan.keepalive[option] as number) % 1000 !== 0;
+    return `(${spec.flag} ${typed}${rounded ? ', rounded up to whole seconds' : ''})`;
   };
   const userTimeout =
     settings.userTimeout === undefined ? 'n/a' : settings.userTimeout === 0 ? '0 (off)' : formatDuration(settings.userTimeout);
@@ -157,7 +149,7 @@ function settingsTable(settings: KeepaliveSettings, plan: Plan): string {
 /** Status lines: one per tick, or on a terminal one line rewritten in place until something changes. */
 class StatusLines {
   private readonly inPlace = process.stdout.isTTY === true;
-  private pending = false;
+  private lineOpen = false;
   private shownKey = '';
   private static readonly widths = [8, 12, 7, 10, 8] as const;
 
@@ -191,15 +183,15 @@ class StatusLines {
     }
     // Keep the last line of each distinct state on screen, so probes leave a trace.
     const key = `${status.state} ${status.unansweredProbes} ${status.retransmits}`;
-    if (this.pending && key !== this.shownKey) process.stdout.write('\n');
+    if (this.lineOpen && key !== this.shownKey) process.stdout.write('\n');
     process.stdout.write(`\r\x1b[K${line}`);
-    this.pending = true;
+    this.lineOpen = true;
     this.shownKey = key;
   }
 
   end(): void {
-    if (this.pending) process.stdout.write('\n');
-    this.pending = false;
+    if (this.lineOpen) process.stdout.write('\n');
+    this.lineOpen = false;
   }
 }
 

@@ -1,17 +1,32 @@
 // Help texts. Kept apart from the commands so that --help works without
-// loading the native addon.
+// loading the native addon. The option lines and exit codes are made from
+// the tables they describe (core/options.ts, outcome.ts).
+import { OPTION_SPECS } from '../../core/options';
+import { exitCodeMeanings } from './outcome';
 
 export const commandNames = ['show', 'sysctl', 'check'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 const durations = `Durations: 30s, 2m, 1h, 1h30m, 1.5s, 250ms; a bare number is seconds.`;
 
-const exitCodes = `Exit codes:
-  0  success (check: stopped with Ctrl-C or SIGTERM)
-  1  failure: cannot connect, permission denied, unsupported platform, …
-  2  bad arguments (one line on stderr naming the argument)
-  3  check: the peer was declared dead (keepalive probes or user timeout ran out)
-  4  check: the peer closed or reset the connection`;
+const exitCodes = `Exit codes:\n${Object.entries(exitCodeMeanings)
+  .map(([code, meaning]) => `  ${code}  ${meaning}`)
+  .join('\n')}`;
+
+/** Notes under an option's line in check's help. */
+const optionNotes: Readonly<Record<string, string>> = {
+  userTimeout: `(Linux; 0 = system behaviour); on an idle
+connection it replaces count. Needs a unit
+(30s, 500ms): the preload's TCP_USER_TIMEOUT=30
+means 30 ms`,
+};
+
+/** "  --idle DURATION             idle time before the first probe", one per option, as check takes them. */
+const keepaliveOptionLines = OPTION_SPECS.map((spec) => {
+  const head = `  ${spec.flag} ${spec.kernelUnit === 'probes' ? 'N' : 'DURATION'}`.padEnd(30);
+  const notes = optionNotes[spec.key]?.split('\n').map((line) => `\n${' '.repeat(30)}${line}`).join('') ?? '';
+  return `${head}${spec.meaning}${notes}`;
+}).join('\n');
 
 export const mainHelp = `Usage: tcp-keepalive <command> [options]
 
@@ -83,13 +98,7 @@ closes the connection, or you press Ctrl-C. Options left out keep the system
 defaults.
 
 Options:
-  --idle DURATION             idle time before the first probe
-  --interval DURATION         time between unanswered probes
-  --count N                   unanswered probes before the peer is declared dead
-  --user-timeout DURATION     how long sent data may stay unacknowledged (Linux;
-                              0 = system behaviour); on an idle connection it
-                              replaces count. Needs a unit (30s, 500ms): the
-                              preload's TCP_USER_TIMEOUT=30 means 30 ms
+${keepaliveOptionLines}
   --tls                       connect with TLS (certificate verified)
   --insecure                  with --tls: do not verify the certificate
   --every DURATION            time between status lines (default 1s)

@@ -15,6 +15,15 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** What each exit code means, for every command: the help's table (docs/cli.md has the same rows, checked by cli.test.ts). */
+export const exitCodeMeanings: Readonly<Record<ExitCode, string>> = {
+  [ExitCode.Ok]: 'success (check: stopped with Ctrl-C or SIGTERM)',
+  [ExitCode.Failure]: 'failure: cannot connect, permission denied, unsupported platform, …',
+  [ExitCode.Usage]: 'bad arguments (one line on stderr naming the argument)',
+  [ExitCode.PeerDead]: 'check: the peer was declared dead (keepalive probes or user timeout ran out)',
+  [ExitCode.PeerClosed]: 'check: the peer closed or reset the connection',
+};
+
 /** Bad arguments: the message names the argument and what is allowed. Exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -47,9 +47,9 @@ test("settings are in place when the user's own 'connect' listeners run", async 
   expect(seen).toEqual([expected, expected]);
 });
 
-test('getKeepalive on a connecting socket throws ERR_SOCKET_CONNECTING', async () => {
+test('getKeepalive on a connecting socket throws TCP_KEEPALIVE_SOCKET_CONNECTING', async () => {
   const socket = connecting();
-  expect(() => getKeepalive(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CONNECTING' }));
+  expect(() => getKeepalive(socket)).toThrow(expect.objectContaining({ code: 'TCP_KEEPALIVE_SOCKET_CONNECTING' }));
   await once(socket, 'connect');
   expect(getKeepalive(socket).enabled).toBe(false);
 });
@@ -79,7 +79,7 @@ test('disableKeepalive while connecting wins over an earlier enable, keeping its
 test('a socket made with new net.Socket() and connected later', async () => {
   const socket = new net.Socket();
   sockets.push(socket);
-  expect(() => getKeepalive(socket)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CONNECTING' }));
+  expect(() => getKeepalive(socket)).toThrow(expect.objectContaining({ code: 'TCP_KEEPALIVE_SOCKET_CONNECTING' }));
   enableKeepalive(socket, { idle: 7000 });
   socket.connect(port, '127.0.0.1');
   await once(socket, 'connect');
@@ -115,7 +115,7 @@ test('bad options on a connecting socket throw at once and record nothing', asyn
 });
 
 test('a socket that turns out to connect to a Unix path gets a clear error instead of silence', async () => {
-  const file = path.join(os.tmpdir(), `tcp-keepalive-pending-${process.pid}.sock`);
+  const file = path.join(os.tmpdir(), `tcp-keepalive-defer-${process.pid}.sock`);
   const unixServer = net.createServer((peer) => peer.destroy()).listen(file);
   await once(unixServer, 'listening');
   try {
