@@ -1,13 +1,14 @@
 // enableKeepalive, disableKeepalive, getKeepalive: the public entry points.
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { Server, Socket } from 'node:net';
 import type * as http from 'node:http';
 import { backend, OFF, ON, readUnavailable, type Enable } from './core/backend';
 import { invalidArgType } from './core/errors';
 import { untouched, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './core/options';
 import { configureSocket } from './core/apply';
 import { connectedDescriptorOf } from './core/node-internals';
-import { configureServer, releaseServer } from './integrations/server';
-import { configureAgent, releaseAgent } from './integrations/agent';
+import type * as serverModule from './integrations/server';
+import type * as agentModule from './integrations/agent';
 
 /** What enableKeepalive and disableKeepalive configure: one socket, a server's connections, an agent's sockets. */
 export type KeepaliveTarget = net.Socket | net.Server | http.Agent;
@@ -20,12 +21,19 @@ function isAgent(target: unknown): target is http.Agent {
   return target instanceof agentClass;
 }
 
+// Servers and agents are configured by their integrations, loaded on first
+// use: a program that only configures sockets never loads them.
+let servers: typeof serverModule | undefined;
+let agents: typeof agentModule | undefined;
+const serverIntegration = (): typeof serverModule => (servers ??= require('./integrations/server') as typeof serverModule);
+const agentIntegration = (): typeof agentModule => (agents ??= require('./integrations/agent') as typeof agentModule);
+
 type TargetKind = 'socket' | 'server' | 'agent';
 
 /** Checked before the options, as Node checks arguments in order. */
 function targetKind(target: unknown): TargetKind {
-  if (target instanceof net.Socket) return 'socket';
-  if (target instanceof net.Server) return 'server';
+  if (target instanceof Socket) return 'socket';
+  if (target instanceof Server) return 'server';
   if (isAgent(target)) return 'agent';
   throw invalidArgType('target', 'an instance of net.Socket, net.Server or http.Agent', target);
 }
@@ -35,9 +43,9 @@ function configure(target: KeepaliveTarget, kind: TargetKind, values: KernelValu
     case 'socket':
       return configureSocket(target as net.Socket, values, enable);
     case 'server':
-      return (enable === ON ? configureServer : releaseServer)(target as net.Server, values, enable);
+      return serverIntegration()[enable === ON ? 'configureServer' : 'releaseServer'](target as net.Server, values, enable);
     case 'agent':
-      return (enable === ON ? configureAgent : releaseAgent)(target as http.Agent, values, enable);
+      return agentIntegration()[enable === ON ? 'configureAgent' : 'releaseAgent'](target as http.Agent, values, enable);
   }
 }
 
@@ -62,7 +70,7 @@ function configure(target: KeepaliveTarget, kind: TargetKind, values: KernelValu
  */
 export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: KeepaliveOptions | KeepaliveSettings): T {
   const kind = targetKind(target);
-  configure(target, kind, toKernelValues(options), ON);
+  configure(target, kind, backend().toKernelValues(options), ON);
   return target;
 }
 
@@ -79,8 +87,6 @@ export function disableKeepalive<T extends KeepaliveTarget>(target: T): T {
   return target;
 }
 
-const { toKernelValues, reader } = backend;
-
 /**
  * The keepalive settings the kernel holds for `socket`, in milliseconds,
  * including system defaults for options never set on it.
@@ -90,6 +96,7 @@ const { toKernelValues, reader } = backend;
  * @throws {Error} `ERR_SOCKET_CLOSED`, `TCP_KEEPALIVE_SOCKET_CONNECTING`, or a system error
  */
 export function getKeepalive(socket: net.Socket): KeepaliveSettings {
+  const { reader } = backend();
   if (reader === null) throw readUnavailable(socket, 'getKeepalive');
   return reader.get(connectedDescriptorOf(socket));
 }

@@ -2,4 +2,6 @@
 //
 //   node --require tcp-keepalive/register app.js
 //   node --import tcp-keepalive/register app.mjs
-import './integrations/preload';
+import { register } from './integrations/preload';
+
+register();

@@ -7,7 +7,7 @@ import { connectingSocketOf, tcpHandleOf, type TcpHandle } from './node-internal
 
 /** Writes the values and SO_KEEPALIVE to a connected socket, then holds them through Node's calls. */
 export function apply(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
-  backend.set(handle, values, enable);
+  backend().set(handle, values, enable);
   hold(socket, handle, values, enable);
 }
 

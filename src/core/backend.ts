@@ -15,8 +15,8 @@ import type { KeepaliveStatus } from './status';
 import type { SystemDefaults } from './defaults';
 import { assertSocket, type TcpHandle } from './node-internals';
 import { featureUnavailable } from './errors';
-import { nativeBackend } from './backends/native';
-import { nodeBackend } from './backends/node';
+import type * as native from './backends/native';
+import type * as node from './backends/node';
 
 /** SO_KEEPALIVE as backends take it. */
 export type Enable = 0 | 1;
@@ -63,16 +63,29 @@ export interface Backend {
   readonly unavailable: { readonly reason: string; readonly reads: string; readonly cause: Error | null };
 }
 
+// Only the chosen backend's module is loaded.
+const nodeBackend: typeof node.nodeBackend = (reason, cause) =>
+  (require('./backends/node') as typeof node).nodeBackend(reason, cause);
+const nativeBackend: typeof native.nativeBackend = (binding) => (require('./backends/native') as typeof native).nativeBackend(binding);
+
+/** Read when the package loads, like the rest of its configuration; the choice itself waits for the first call. */
+const requested = process.env.TCP_KEEPALIVE_BACKEND;
+
 function select(): Backend {
-  if (process.env.TCP_KEEPALIVE_BACKEND === 'node') return nodeBackend('TCP_KEEPALIVE_BACKEND=node', null);
+  if (requested === 'node') return nodeBackend('TCP_KEEPALIVE_BACKEND=node', null);
   const loaded = loadBinding();
   if (loaded.binding !== null) return nativeBackend(loaded.binding);
   // The loader's reason, first line: `No native build was found for platform=… node=…`.
   return nodeBackend(loaded.failure.message.split('\n')[0], loaded.failure);
 }
 
-/** The backend that serves this process. */
-export const backend: Backend = select();
+let chosen: Backend | undefined;
+
+/**
+ * The backend that serves this process, chosen on first use (so importing the
+ * package loads no addon) and never again.
+ */
+export const backend = (): Backend => (chosen ??= select());
 
 /**
  * The error for a read (getKeepalive, getKeepaliveStatus) where the backend
@@ -81,8 +94,8 @@ export const backend: Backend = select();
  */
 export function readUnavailable(socket: unknown, feature: string): TypeError {
   assertSocket(socket);
-  const error = featureUnavailable(feature, backend.unavailable.reads);
-  const { cause } = backend.unavailable;
+  const { reads, cause } = backend().unavailable;
+  const error = featureUnavailable(feature, reads);
   if (cause !== null) Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
   return error;
 }

@@ -1,6 +1,7 @@
 // The native addon: what it exports, typed, and how it is loaded (backend.ts decides whether it serves).
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import nodeGypBuild from 'node-gyp-build';
+import type nodeGypBuildType from 'node-gyp-build';
 
 /** Index of each option in the binding's arrays and failure statuses (native/keepalive.h). */
 export const NativeOption = {
@@ -85,7 +86,13 @@ export function decodeFailure(status: number): { errno: number; option: number }
   return { errno: magnitude & 0xffff, option: magnitude >>> 16 };
 }
 
-const packageRoot = path.join(__dirname, '..', '..');
+/**
+ * The package's root, where node-gyp-build looks for build/ and prebuilds/:
+ * two levels up from src/core or dist/core, one from the bundle dist/runtime.js.
+ */
+const packageRoot = (): string =>
+  [path.join(__dirname, '..'), path.join(__dirname, '..', '..')].find((dir) => fs.existsSync(path.join(dir, 'binding.gyp'))) ??
+  path.join(__dirname, '..', '..');
 
 /**
  * Loads the addon (build/Release, or the prebuild for this platform), or says
@@ -98,7 +105,9 @@ export function loadBinding(): { binding: NativeBinding; failure: null } | { bin
     return { binding: null, failure: new Error('Node exposes no socket descriptors on Windows') };
   }
   try {
-    return { binding: nodeGypBuild(packageRoot) as NativeBinding, failure: null };
+    // Loaded here, on first use, not when the package is imported.
+    const nodeGypBuild = require('node-gyp-build') as typeof nodeGypBuildType;
+    return { binding: nodeGypBuild(packageRoot()) as NativeBinding, failure: null };
   } catch (error) {
     // No prebuild for this platform and no build (scripts ignored, or the build failed).
     return { binding: null, failure: error instanceof Error ? error : new Error(String(error)) };

@@ -21,8 +21,8 @@ export interface SystemDefaults {
  * @throws {Error} a system error naming the value it could not read (`read tcp_keepalive_time`)
  */
 export function getSystemDefaults(): SystemDefaults {
-  const { reader } = backend;
-  if (reader === null) throw featureUnavailable('system-wide keepalive defaults', backend.unavailable.reason);
+  const { reader, unavailable } = backend();
+  if (reader === null) throw featureUnavailable('system-wide keepalive defaults', unavailable.reason);
   return reader.systemDefaults();
 }
 

@@ -1,5 +1,10 @@
 // Errors shaped like Node's own: same classes, codes and message wording.
-import { inspect, getSystemErrorMap } from 'node:util';
+import type * as util from 'node:util';
+
+/** node:util, loaded on the first error: importing the package stays cheap. */
+let utilModule: typeof util | undefined;
+const nodeUtil = (): typeof util => (utilModule ??= require('node:util') as typeof util);
+const inspect: typeof util.inspect = ((value: unknown, options?: util.InspectOptions) => nodeUtil().inspect(value, options)) as typeof util.inspect;
 
 /** Every `code` this package's functions throw with, besides system errors (`EINVAL`, `EBADF`, …). */
 export type KeepaliveErrorCode =
@@ -128,7 +133,7 @@ export interface KeepaliveSystemError extends Error {
  * in Node), code, syscall and option.
  */
 export function systemError(errno: number, syscall: string, option: string): KeepaliveSystemError {
-  const [code, description] = getSystemErrorMap().get(-errno) ?? ['UNKNOWN', 'unknown error'];
+  const [code, description] = nodeUtil().getSystemErrorMap().get(-errno) ?? ['UNKNOWN', 'unknown error'];
   const error = new Error(`${code}: ${description}, ${syscall} ${option}`) as KeepaliveSystemError;
   error.errno = -errno;
   error.code = code;

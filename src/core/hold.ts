@@ -58,7 +58,7 @@ function heldSetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number
   if (idle !== UNCHANGED || interval !== UNCHANGED || count !== UNCHANGED) {
     // Inside the program's own call: a failure is reported, never thrown.
     try {
-      backend.set(this, [idle, interval, count, UNCHANGED], ON);
+      backend().set(this, [idle, interval, count, UNCHANGED], ON);
     } catch (error) {
       warn(error);
     }

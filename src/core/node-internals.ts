@@ -5,7 +5,8 @@
 // code that makes it; test/node-internals.test.ts checks every one of them on
 // Node itself, and CI runs it on Node 20, 22, 24 and 26, so a Node major that
 // moves one fails there first, by name.
-import * as net from 'node:net';
+import type * as net from 'node:net';
+import { Server, Socket } from 'node:net';
 import type * as http from 'node:http';
 import { connectingError, invalidArgType, invalidArgValue, socketClosed } from './errors';
 
@@ -41,7 +42,7 @@ const internals = (socket: net.Socket): SocketInternals => socket as unknown as 
 
 /** Throws ERR_INVALID_ARG_TYPE unless `value` is a net.Socket (TLS sockets and http2 session sockets are). */
 export function assertSocket(value: unknown, name = 'socket'): asserts value is net.Socket {
-  if (!(value instanceof net.Socket)) throw invalidArgType(name, 'an instance of net.Socket', value);
+  if (!(value instanceof Socket)) throw invalidArgType(name, 'an instance of net.Socket', value);
 }
 
 const handleKinds: Readonly<Record<string, string>> = {
@@ -97,7 +98,7 @@ export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
  * a JS stream, a closed socket). Never throws.
  */
 export function tcpHandleIfAny(stream: unknown): TcpHandle | null | undefined {
-  if (!(stream instanceof net.Socket) || stream.destroyed) return undefined;
+  if (!(stream instanceof Socket) || stream.destroyed) return undefined;
   const handle = innerHandle(stream);
   if (handle === null || handle === undefined) return handle;
   return isTcp(handle) ? (handle as TcpHandle) : undefined;
@@ -127,7 +128,7 @@ export function connectedDescriptorOf(socket: unknown): number {
  */
 export function connectingSocketOf(socket: net.Socket): net.Socket {
   let inner = socket;
-  for (let parent = internals(inner)._parent; parent instanceof net.Socket; parent = internals(inner)._parent) {
+  for (let parent = internals(inner)._parent; parent instanceof Socket; parent = internals(inner)._parent) {
     inner = parent;
   }
   return inner;
@@ -144,7 +145,7 @@ type HandleSetKeepAlive = TcpHandle['setKeepAlive'];
  * 26.4) declare `setKeepAlive(enable, initialDelay, interval, count)` and pass
  * both on to the handle, whose (native) method reports no arity of its own.
  */
-export const nodeSetsIntervalAndCount = net.Socket.prototype.setKeepAlive.length >= 4;
+export const nodeSetsIntervalAndCount = Socket.prototype.setKeepAlive.length >= 4;
 
 /** The class's own setKeepAlive (TCPWrap::SetKeepAlive), whatever own property the handle has. */
 export const classSetKeepAlive = (handle: TcpHandle): HandleSetKeepAlive =>
@@ -218,7 +219,7 @@ export function writeNodeRecord(socket: net.Socket, record: NodeRecord): void {
   fields[symbols.delay] = record.delaySeconds;
 }
 
-const nodeSetKeepAlive = net.Socket.prototype.setKeepAlive;
+const nodeSetKeepAlive = Socket.prototype.setKeepAlive;
 
 /**
  * Node's own socket.setKeepAlive, which updates its record and (unless the
@@ -322,40 +323,40 @@ export function setCreateConnection(agent: http.Agent, createConnection: CreateC
 // The methods the preload wraps
 
 /**
- * Wraps net.Socket.prototype.connect: every way of connecting (net.connect,
+ * Wraps Socket.prototype.connect: every way of connecting (net.connect,
  * new Socket().connect(), tls.connect, http agents, and fetch through
  * undici's net.connect) ends in it, with its overloads' arguments as given.
  * `before` runs first, `after` once connect returned (the socket then has its
  * handle, connecting).
  */
 export function wrapSocketConnect(before: (socket: net.Socket) => void, after: (socket: net.Socket) => void): void {
-  const connect = net.Socket.prototype.connect as (this: net.Socket, ...args: unknown[]) => net.Socket;
-  net.Socket.prototype.connect = function connectWithKeepalive(this: net.Socket, ...args: unknown[]) {
+  const connect = Socket.prototype.connect as (this: net.Socket, ...args: unknown[]) => net.Socket;
+  Socket.prototype.connect = function connectWithKeepalive(this: net.Socket, ...args: unknown[]) {
     before(this);
     const result = connect.apply(this, args);
     after(this);
     return result;
-  } as typeof net.Socket.prototype.connect;
+  } as typeof Socket.prototype.connect;
 }
 
-/** Wraps net.Server.prototype.listen (every server class inherits it): `before` runs first. */
+/** Wraps Server.prototype.listen (every server class inherits it): `before` runs first. */
 export function wrapServerListen(before: (server: net.Server) => void): void {
-  const listen = net.Server.prototype.listen as (this: net.Server, ...args: unknown[]) => net.Server;
-  net.Server.prototype.listen = function listenWithKeepalive(this: net.Server, ...args: unknown[]) {
+  const listen = Server.prototype.listen as (this: net.Server, ...args: unknown[]) => net.Server;
+  Server.prototype.listen = function listenWithKeepalive(this: net.Server, ...args: unknown[]) {
     before(this);
     return listen.apply(this, args);
-  } as typeof net.Server.prototype.listen;
+  } as typeof Server.prototype.listen;
 }
 
 /**
- * Wraps net.Server.prototype.emit: Node emits 'listening' and 'connection'
+ * Wraps Server.prototype.emit: Node emits 'listening' and 'connection'
  * (onconnection, and emit('connection', socket) of code handing sockets over)
  * through it, and no listener shows in listenerCount() or eventNames().
  * `hook` sees those two events before the listeners; arguments pass through.
  */
 export function wrapServerEmit(hook: (server: net.Server, event: 'connection' | 'listening', argument: unknown) => void): void {
-  const emit = net.Server.prototype.emit;
-  net.Server.prototype.emit = function emitWithKeepalive(this: net.Server, event: string | symbol) {
+  const emit = Server.prototype.emit;
+  Server.prototype.emit = function emitWithKeepalive(this: net.Server, event: string | symbol) {
     // eslint-disable-next-line prefer-rest-params
     if (event === 'connection' || event === 'listening') hook(this, event, arguments[1]);
     // eslint-disable-next-line prefer-rest-params
@@ -363,10 +364,10 @@ export function wrapServerEmit(hook: (server: net.Server, event: 'connection' | 
   } as typeof emit;
 }
 
-/** Marks net.Socket.prototype once: a second copy of the preload (another install of the package) does nothing. */
+/** Marks Socket.prototype once: a second copy of the preload (another install of the package) does nothing. */
 export function markPreloadInstalled(): boolean {
   const installed = Symbol.for('tcp-keepalive.register');
-  const prototype = net.Socket.prototype as unknown as Record<symbol, boolean>;
+  const prototype = Socket.prototype as unknown as Record<symbol, boolean>;
   if (prototype[installed]) return false;
   Object.defineProperty(prototype, installed, { value: true });
   return true;

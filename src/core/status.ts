@@ -54,7 +54,7 @@ export interface KeepaliveStatus {
  * @throws {Error} `ERR_SOCKET_CLOSED`, `TCP_KEEPALIVE_SOCKET_CONNECTING`, or a system error (`errno`, `syscall`)
  */
 export function getKeepaliveStatus(socket: net.Socket): KeepaliveStatus {
-  const { reader } = backend;
+  const { reader } = backend();
   if (reader === null) throw readUnavailable(socket, 'getKeepaliveStatus');
   return reader.status(connectedDescriptorOf(socket));
 }

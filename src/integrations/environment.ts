@@ -19,7 +19,6 @@ export class EnvironmentError extends Error {
   readonly code = 'TCP_KEEPALIVE_INVALID_ENV_VALUE';
 }
 
-const { platform } = backend;
 
 /** Milliseconds (or probes) from a variable's text, undefined if it is not of the allowed form. */
 function parse(spec: OptionSpec, text: string): number | undefined {
@@ -31,7 +30,7 @@ function parse(spec: OptionSpec, text: string): number | undefined {
 
 /** What a variable allows, in words, from the platform's limits. */
 function allowed(spec: OptionSpec): string {
-  const max = platform.optionMax[spec.native];
+  const max = backend().platform.optionMax[spec.native];
   switch (spec.variableUnit) {
     case 's':
       return `seconds from ${spec.min} to ${max}, or a duration such as ${spec.key === 'idle' ? '30s or 2m' : '5s'}`;
@@ -44,6 +43,7 @@ function allowed(spec: OptionSpec): string {
 
 /** Reads KEEPALIVE, KEEPIDLE, KEEPINTVL, KEEPCNT and TCP_USER_TIMEOUT; throws EnvironmentError on a bad value. */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EnvironmentSettings {
+  const { platform } = backend();
   const switchText = env.KEEPALIVE;
   let enabled = true;
   if (switchText !== undefined && switchText !== '') {
@@ -73,7 +73,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   try {
     // Each value is in range; this catches what only the combination can break
     // (without the addon, interval and count need idle).
-    values = backend.toKernelValues(options);
+    values = backend().toKernelValues(options);
   } catch (error) {
     const names = OPTION_SPECS.filter((spec) => options[spec.key] !== undefined).map((spec) => spec.variable);
     throw new EnvironmentError(`${names.join(', ')} cannot be used here: ${(error as Error).message}`);

@@ -61,7 +61,8 @@ function install(settings: EnvironmentSettings): void {
   });
 }
 
-function register(): void {
+/** Reads the environment and wraps Node's methods, once per process (src/register.ts calls it on import). */
+export function register(): void {
   let settings: EnvironmentSettings;
   try {
     settings = readEnvironment();
@@ -74,5 +75,3 @@ function register(): void {
   // A second copy of the preload (another install of the package) does nothing.
   if (markPreloadInstalled()) install(settings);
 }
-
-register();

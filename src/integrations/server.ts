@@ -49,7 +49,7 @@ function applyToListener(server: net.Server, values: KernelValues, enable: Enabl
   if (listener?.kind === 'other') {
     throw invalidArgValue('target', server, 'must listen on TCP, but it listens on a Unix domain socket or named pipe');
   }
-  const writer = backend.listener;
+  const writer = backend().listener;
   if (writer === null || listener === null || listener.kind !== 'tcp') return notInherited();
   writer.set(listener.fd, values, enable);
   const queued = writer.acceptQueueLength(listener.fd);

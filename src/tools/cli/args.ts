@@ -51,12 +51,11 @@ export function duration(flag: string, text: string): number {
   return ms;
 }
 
-const { platform } = backend;
 
 /** What the library accepts for each option, in words, from the platform's limits. */
 function allowedValues(option: KeepaliveOptionName): string {
   const spec = OPTION_SPEC[option];
-  const max = platform.optionMax[spec.native];
+  const max = backend().platform.optionMax[spec.native];
   switch (spec.kernelUnit) {
     case 'seconds':
       return `a duration above 0 and at most ${max}s (${formatDuration(max * 1000)})`;
@@ -70,7 +69,7 @@ function allowedValues(option: KeepaliveOptionName): string {
 /** Checks one option value with the library's validator (the same bounds as enableKeepalive). */
 function checkWithLibrary(flag: string, option: KeepaliveOptionName, value: number, text: string): void {
   try {
-    backend.toKernelValues({ [option]: value });
+    backend().toKernelValues({ [option]: value });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_OUT_OF_RANGE') throw new UsageError(`${flag} must be ${allowedValues(option)}, got '${text}'`);
