@@ -1,7 +1,7 @@
 // Child processes that talk in JSON lines: each command written to their
 // stdin is answered by one line on stdout. The tests read the sockets of
 // these programs from outside them (programs.ts: ss, then pidfd_getfd).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { establishedSockets, peekOptions } from './programs';
@@ -16,6 +16,8 @@ export interface ClientProgram {
   optionsAt(localPort: number): Record<string, unknown>;
   /** The local ports of the program's established TCP sockets to `remotePort`. */
   portsTo(remotePort: number): number[];
+  /** Whether the program still holds a TCP socket on `localPort`, in any state (CLOSE-WAIT too). */
+  holds(localPort: number): boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -70,6 +72,10 @@ export async function startClient(nodeArgs: string[], script: string, args: stri
         .filter((socket) => socket.remotePort === remotePort)
         .map((socket) => socket.localPort);
     },
+    holds(localPort) {
+      const out = execFileSync('ss', ['-tanpH', `sport = :${localPort}`], { encoding: 'utf8' });
+      return out.includes(`pid=${pid},`);
+    },
   };
 }
 
@@ -77,6 +83,14 @@ export async function startClient(nodeArgs: string[], script: string, args: stri
 export function stopClients(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
+}
+
+/** Polls `condition` every 20 ms, for at most `ms`; throws with `what` if it never holds. */
+export async function until(condition: () => boolean, what: string, ms = 10000): Promise<void> {
+  for (const deadline = Date.now() + ms; !condition(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** An environment without the preload's variables (the tests add them where they want them). */
