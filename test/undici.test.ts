@@ -13,6 +13,10 @@ import { Agent, buildConnector, request } from 'undici';
 import { keepaliveConnector } from '../src';
 import { localhostCertificate } from './helpers/certificate';
 import { cleanEnv, startClient, stopClients } from './helpers/client-program';
+import { runDocExample } from './helpers/doc-example';
+
+// Child processes, each a Node start-up and more: a loaded machine needs more than the default.
+jest.setTimeout(60000);
 
 const settings = { idle: 7000, interval: 2000, count: 3, userTimeout: 9000 };
 const configured = { enabled: true, ...settings };
@@ -126,6 +130,10 @@ describe('keepaliveConnector', () => {
       server.close();
     }
   });
+});
+
+test('docs/integrations.md: the fetch example runs as written', async () => {
+  expect(await runDocExample('integrations.md', 'fetch-keepalive.mjs', [httpUrl], cleanEnv())).toEqual({ code: 0, stdout: '200\n', stderr: '' });
 });
 
 test('the preload gives undici and fetch the settings with no code at all', async () => {
