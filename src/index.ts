@@ -6,3 +6,4 @@ export { getSystemDefaults, detectionTime } from './core/defaults';
 export type { SystemDefaults, DetectionInput } from './core/defaults';
 export type { KeepaliveOptions, KeepaliveSettings } from './core/options';
 export type { KeepaliveErrorCode, KeepaliveSystemError } from './core/errors';
+export { keepaliveConnector } from './integrations/undici';
