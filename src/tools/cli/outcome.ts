@@ -10,8 +10,10 @@ export const ExitCode = {
   Usage: 2,
   /** check: the kernel declared the peer dead (keepalive probes or the user timeout ran out). */
   PeerDead: 3,
-  /** check: the peer closed (FIN) or reset (RST) the connection. */
+  /** check: the peer closed (FIN) or reset (RST) the connection; idle-timeout: the server (or a middlebox) ended or kept alive a connection by itself. */
   PeerClosed: 4,
+  /** idle-timeout: stopped (Ctrl-C, SIGTERM, its time limit) before the bounds met the precision; the bounds so far are printed. */
+  Incomplete: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
