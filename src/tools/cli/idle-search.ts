@@ -532,8 +532,9 @@ export class IdleSearch {
   result(now: number): SearchResult {
     return {
       ending: this.ending ?? 'stopped',
-      lowerMs: Math.max(0, Math.round(this.lower)),
-      upperMs: this.upper === null ? null : Math.round(this.upper),
+      // Whole ms, rounded outwards: the bounds still hold.
+      lowerMs: Math.max(0, Math.floor(this.lower)),
+      upperMs: this.upper === null ? null : Math.ceil(this.upper),
       allowedWidthMs: Math.round(allowedWidth(this.lower, this.config.precision)),
       elapsedMs: Math.round(now - this.startedAt),
       connectionsUsed: this.opened,

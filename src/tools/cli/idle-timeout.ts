@@ -113,6 +113,10 @@ function measured(ms: number): string {
   return formatDuration(Math.max(0, Math.round(ms / 10) * 10));
 }
 
+/** A bound, to 10 ms: a lower one rounded down, an upper one up, so that they still hold. */
+const atLeast = (ms: number): string => formatDuration(Math.max(0, Math.floor(ms / 10) * 10));
+const atMost = (ms: number): string => formatDuration(Math.ceil(ms / 10) * 10);
+
 /** Elapsed time to the tenth of a second. */
 function clock(ms: number): string {
   const tenths = Math.round(ms / 100) * 100;
@@ -120,7 +124,7 @@ function clock(ms: number): string {
 }
 
 function boundsText(lower: number, upper: number | null): string {
-  return `${measured(lower)} – ${upper === null ? '?' : measured(upper)}`;
+  return `${atLeast(lower)} – ${upper === null ? '?' : atMost(upper)}`;
 }
 
 const endedWords: Record<EndHow, string> = {
@@ -178,12 +182,12 @@ const exitCodes: Record<Ending, ExitCode> = {
 function conclusion(result: SearchResult, plan: Plan, stoppedBy: string | undefined): string[] {
   const { lowerMs: lower, upperMs: upper } = result;
   const lines: string[] = [];
-  const soFar = `So far: at least ${measured(lower)}, ${upper === null ? 'no upper bound' : `at most ${measured(upper)}`}.`;
+  const soFar = `So far: at least ${atLeast(lower)}, ${upper === null ? 'no upper bound' : `at most ${atMost(upper)}`}.`;
   switch (result.ending) {
     case 'precision':
     case 'granularity':
       lines.push(
-        `This path forgets an idle connection after between ${measured(lower)} and ${measured(upper as number)}` +
+        `This path forgets an idle connection after between ${atLeast(lower)} and ${atMost(upper as number)}` +
           (result.ending === 'granularity' ? ' (as close as whole seconds of idle allow).' : '.'),
       );
       break;
@@ -223,11 +227,11 @@ function conclusion(result: SearchResult, plan: Plan, stoppedBy: string | undefi
   if (exitCodes[result.ending] !== ExitCode.PeerClosed) {
     const suggested = suggestion(lower);
     if (suggested === null) {
-      if (upper !== null) lines.push(`No keepalive idle is short enough: its shortest is 1s. Send data more often than every ${measured(lower)}.`);
+      if (upper !== null) lines.push(`No keepalive idle is short enough: its shortest is 1s. Send data more often than every ${atLeast(lower)}.`);
     } else {
       lines.push(
         `Suggested keepalive: idle ${formatDuration(suggested.idleMs)}, interval ${formatDuration(suggested.intervalMs)} ` +
-          `(a probe well before ${measured(lower)}, and a lost one repeated in time).`,
+          `(a probe well before ${atLeast(lower)}, and a lost one repeated in time).`,
       );
     }
   }
