@@ -169,7 +169,7 @@ function checkSupport(): LabSupport {
   }
 }
 
-/** Drops everything at the earliest hooks (before conntrack), forwarded packets too (a router). ARP, a family of its own, still flows. */
+/** Drops everything at the earliest hooks (before conntrack), forwarded packets too. ARP, a family of its own, still flows. */
 const vanishRules = `
 table inet ${VANISH_TABLE} {
   chain input { type filter hook input priority -300; policy drop; }

@@ -65,7 +65,12 @@ export function candidates(lower: number, upper: number | null, max: number): nu
 }
 
 /** Whether the bounds answer the question, and why; null while the search must go on. */
-export function finished(lower: number, upper: number | null, max: number, precision: Precision): 'precision' | 'granularity' | 'at least max' | null {
+export function finished(
+  lower: number,
+  upper: number | null,
+  max: number,
+  precision: Precision,
+): 'precision' | 'granularity' | 'at least max' | null {
   if (upper !== null && upper - lower <= allowedWidth(lower, precision)) return 'precision';
   if (candidates(lower, upper, max).length > 0) return null;
   return upper === null ? 'at least max' : 'granularity';
@@ -165,7 +170,8 @@ export function planProbes(input: PlanInput): Plan {
   const last = steps.at(-1);
   const needing: PlannedConnection[] = [];
   const maxFirst = input.connections >= 3;
-  const taken = new Set(input.live.flatMap((connection) => (connection.armed && connection.target !== null ? [connection.target] : [])));
+  const armed = input.live.filter((connection) => connection.armed && connection.target !== null);
+  const taken = new Set(armed.map((connection) => connection.target as number));
   for (const connection of input.live) {
     if (connection.armed) continue;
     if (
@@ -261,7 +267,7 @@ export type SearchEvent =
   | ({ kind: 'answered'; id: number; at: number; idle: number; probed: boolean } & Bounds)
   /** A probe after `idle` went unanswered, or the connection died once probed: the path forgot it. */
   | ({ kind: 'forgotten'; id: number; at: number; idle: number; how: EndHow | 'unanswered' } & Bounds)
-  /** The connection ended by itself, no probe outstanding, `idle` after the peer was last heard from and `open` after it was established. */
+  /** The connection ended by itself, no probe outstanding: `idle` after the peer was last heard from, `open` after it was established. */
   | ({ kind: 'ended'; id: number; at: number; idle: number; open: number; how: EndHow } & Bounds);
 
 /** Why the search ended. */
@@ -272,7 +278,7 @@ export type Ending =
   | 'granularity'
   /** Even a probe after --max was answered. */
   | 'at least max'
-  /** A connection ended with no probe outstanding (the server's own timeout, a reset): idle connections end there whatever keepalive does. */
+  /** A connection ended with no probe outstanding (the server's own timeout, a reset): idle connections end there, keepalive or not. */
   | 'ended'
   /** The peer spoke by itself twice on one connection (its own keepalive, or data): connections to it never stay idle long. */
   | 'peer active'

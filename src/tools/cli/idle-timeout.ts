@@ -63,7 +63,9 @@ function readPrecision(text: string | undefined): { precision: Precision; text: 
     if (value >= 1 && value <= 100) return { precision: { absolute: 0, relative: value / 100 }, text: `${value}%` };
   } else {
     const ms = parseDurationOrNull(text);
-    if (ms !== null && ms >= IDLE_STEP && ms <= MAX_LIMIT) return { precision: { absolute: ms, relative: 0 }, text: formatDuration(ms) };
+    if (ms !== null && ms >= IDLE_STEP && ms <= MAX_LIMIT) {
+      return { precision: { absolute: ms, relative: 0 }, text: formatDuration(ms) };
+    }
   }
   throw new UsageError(
     `--precision must be a duration from 1s to 9h (keepalive's idle is whole seconds) or a percentage from 1% to 100%, got '${text}'`,
@@ -164,7 +166,10 @@ function eventText(event: SearchEvent): string {
         ? `${id}: probe after ${measured(event.idle)} idle unanswered: forgotten`
         : `${id}: ${endedWords[event.how]} after the probe at ${measured(event.idle)} idle: forgotten`;
     case 'ended':
-      return `${id}: ${endedWords[event.how]} with no probe outstanding, ${measured(event.open)} after it opened, ${measured(event.idle)} idle`;
+      return (
+        `${id}: ${endedWords[event.how]} with no probe outstanding, ` +
+        `${measured(event.open)} after it opened, ${measured(event.idle)} idle`
+      );
   }
 }
 
@@ -192,7 +197,9 @@ function conclusion(result: SearchResult, plan: Plan, stoppedBy: string | undefi
       );
       break;
     case 'at least max':
-      lines.push(`This path keeps an idle connection at least ${formatDuration(plan.max)} (--max): no probe up to then went unanswered.`);
+      lines.push(
+        `This path keeps an idle connection at least ${formatDuration(plan.max)} (--max): no probe up to then went unanswered.`,
+      );
       break;
     case 'ended': {
       const by = result.endedBy;
@@ -212,13 +219,11 @@ function conclusion(result: SearchResult, plan: Plan, stoppedBy: string | undefi
       );
       break;
     case 'stopped':
-    case 'time limit':
-      lines.push(
-        `${result.ending === 'stopped' ? `Stopped (${stoppedBy ?? 'signal'})` : 'Time limit reached'} after ${clock(result.elapsedMs)}, ` +
-          'before the bounds met the precision.',
-        soFar,
-      );
+    case 'time limit': {
+      const what = result.ending === 'stopped' ? `Stopped (${stoppedBy ?? 'signal'})` : 'Time limit reached';
+      lines.push(`${what} after ${clock(result.elapsedMs)}, before the bounds met the precision.`, soFar);
       break;
+    }
   }
   lines.push(
     `Measured in ${clock(result.elapsedMs)} with ${result.connectionsUsed} connection${result.connectionsUsed === 1 ? '' : 's'} ` +
@@ -227,7 +232,9 @@ function conclusion(result: SearchResult, plan: Plan, stoppedBy: string | undefi
   if (exitCodes[result.ending] !== ExitCode.PeerClosed) {
     const suggested = suggestion(lower);
     if (suggested === null) {
-      if (upper !== null) lines.push(`No keepalive idle is short enough: its shortest is 1s. Send data more often than every ${atLeast(lower)}.`);
+      if (upper !== null) {
+        lines.push(`No keepalive idle is short enough: its shortest is 1s. Send data more often than every ${atLeast(lower)}.`);
+      }
     } else {
       lines.push(
         `Suggested keepalive: idle ${formatDuration(suggested.idleMs)}, interval ${formatDuration(suggested.intervalMs)} ` +
@@ -246,7 +253,11 @@ interface Tracked {
 }
 
 /** Runs the search; resolves the result, rejects with a Failure when a connection cannot be made. */
-function measure(plan: Plan, resolved: { address: string; family: number }, progress: (line: string) => void): Promise<{ result: SearchResult; stoppedBy?: string }> {
+function measure(
+  plan: Plan,
+  resolved: { address: string; family: number },
+  progress: (line: string) => void,
+): Promise<{ result: SearchResult; stoppedBy?: string }> {
   const started = performance.now();
   const search = new IdleSearch(
     { max: plan.max, precision: plan.precision, connections: plan.connections, timeLimit: 4 * plan.max + 60000 },
@@ -270,6 +281,7 @@ function measure(plan: Plan, resolved: { address: string; family: number }, prog
       if ('failure' in outcome) reject(outcome.failure);
       else resolve({ result: outcome.result, stoppedBy });
     };
+    const connectTimers = new Map<number, NodeJS.Timeout>();
     /** Closes a connection and forgets it; the path has forgotten it already when `reset`. */
     const drop = (id: number, reset: boolean): void => {
       const tracked = sockets.get(id);
@@ -283,7 +295,6 @@ function measure(plan: Plan, resolved: { address: string; family: number }, prog
       if (reset && tracked.connected) socket.resetAndDestroy();
       else socket.destroy();
     };
-    const connectTimers = new Map<number, NodeJS.Timeout>();
     const open = (id: number): void => {
       const socket = net.connect({ host: resolved.address, port: plan.target.port, family: resolved.family });
       const tracked: Tracked = { socket, data: false, connected: false };
@@ -316,8 +327,8 @@ function measure(plan: Plan, resolved: { address: string; family: number }, prog
           header = true;
           progress(
             `Connected to ${label}${resolved.address === plan.target.host ? '' : ` (${resolved.address})`}. ` +
-              `Probing idle connections with keepalive alone, on up to ${plan.connections} at once, up to ${formatDuration(plan.max)}; ` +
-              `precision: ${plan.precisionText}.`,
+              `Probing idle connections with keepalive alone, on up to ${plan.connections} at once, ` +
+              `up to ${formatDuration(plan.max)}; precision: ${plan.precisionText}.`,
           );
           progress(`  ${'time'.padEnd(10)}${'bounds'.padEnd(20)}${'open'.padEnd(6)}event`);
         }
@@ -335,6 +346,17 @@ function measure(plan: Plan, resolved: { address: string; family: number }, prog
         socket.once('end', () => ended('closed'));
         socket.once('close', () => ended('closed'));
       });
+    };
+    const setIdle = (id: number, idle: number): void => {
+      const tracked = sockets.get(id);
+      if (tracked === undefined) return;
+      try {
+        enableKeepalive(tracked.socket, { idle });
+      } catch (error) {
+        // A connection that ended since the poll: its events report it.
+        const code = (error as { code?: unknown }).code;
+        if (code !== 'ERR_SOCKET_CLOSED' && !('errno' in (error as object))) throw error;
+      }
     };
     const line = (now: number, text: string): void => {
       const { lower, upper } = search.bounds;
@@ -359,21 +381,10 @@ function measure(plan: Plan, resolved: { address: string; family: number }, prog
         }
       }
       const actions = search.tick(now);
-      try {
-        for (const { id, reset } of actions.close) drop(id, reset);
-        for (const id of actions.park) {
-          const tracked = sockets.get(id);
-          if (tracked) enableKeepalive(tracked.socket, { idle: PARK });
-        }
-        for (const { id, idle } of actions.arm) {
-          const tracked = sockets.get(id);
-          // Re-armed for the time left since the peer was last heard from: the probe leaves on time.
-          if (tracked) enableKeepalive(tracked.socket, { idle });
-        }
-      } catch (error) {
-        // A connection that ended between the poll and now: its events report it.
-        if ((error as { code?: unknown }).code !== 'ERR_SOCKET_CLOSED' && !('errno' in (error as object))) throw error;
-      }
+      for (const { id, reset } of actions.close) drop(id, reset);
+      for (const id of actions.park) setIdle(id, PARK);
+      // Armed for the time left since the peer was last heard from: the probe leaves on time.
+      for (const { id, idle } of actions.arm) setIdle(id, idle);
       for (const event of actions.events) line(now, eventText(event));
       if (actions.ending !== null) {
         finish({ result: search.result(now) });
@@ -390,21 +401,23 @@ function measure(plan: Plan, resolved: { address: string; family: number }, prog
         );
       }
     };
-    const stop = (signal: NodeJS.Signals): void => {
-      stoppedBy = signal;
-      search.stop();
-      poll();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const timer = setInterval(() => {
+    /** A poll, where anything unexpected ends the command with one line. */
+    const step = (): void => {
       try {
         poll();
       } catch (error) {
         finish({ failure: new Failure((error as Error).message) });
       }
-    }, POLL);
-    poll();
+    };
+    const stop = (signal: NodeJS.Signals): void => {
+      stoppedBy = signal;
+      search.stop();
+      step();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const timer = setInterval(step, POLL);
+    step();
   });
 }
 
@@ -433,7 +446,9 @@ async function resolve(plan: Plan): Promise<{ address: string; family: number }>
 export async function idleTimeout(args: string[]): Promise<ExitCode> {
   const plan = readPlan(args);
   if (process.platform !== 'linux') {
-    throw new Failure(`idle-timeout needs Linux (it re-arms keepalive probes through TCP_KEEPIDLE and reads TCP_INFO); this is ${process.platform}`);
+    throw new Failure(
+      `idle-timeout needs Linux (it re-arms keepalive probes through TCP_KEEPIDLE and reads TCP_INFO); this is ${process.platform}`,
+    );
   }
   const resolved = await resolve(plan);
   // Progress goes where the person is: stdout, or stderr when stdout carries the JSON.
