@@ -157,7 +157,8 @@ ${durations}
 Exit codes:
   0  the bounds, within the precision (or as close as whole seconds allow), or
      the path keeps idle connections at least --max
-  1  cannot connect (refused, unreachable, timeout), or not Linux
+  1  cannot connect (refused, unreachable, timeout), not Linux, or no native
+     addon (it reads TCP_INFO)
   2  bad arguments
   4  the server or a middlebox ended an idle connection by itself (FIN or RST
      with no probe outstanding: an application timeout, say), or kept it busy
