@@ -110,6 +110,39 @@ describe(`network lab${support.available ? '' : ` (skipped: ${support.reason})`}
     expect(await tryConnect(client, server, port)).toBe('connected');
   });
 
+  labTest('nat: the router masquerades the client, and drops a connection idle past idleTimeout; close removes all three namespaces', async () => {
+    lab = await createLab({ nat: { idleTimeout: 1500 } });
+    const { client, server, router } = lab;
+    if (router === undefined) throw new Error('no router');
+    expect(router.address).toBe(server.address.replace(/2$/, '1'));
+    // Rounded up to whole seconds, in the router's namespace only.
+    expect(await router.exec('sysctl', ['-n', 'net.netfilter.nf_conntrack_tcp_timeout_established'])).toBe('2\n');
+    const listener =
+      "const server = require('net').createServer((s) => s.on('error', () => {}).setEncoding('utf8')" +
+      ".on('data', (d) => console.log(JSON.stringify({ from: s.remoteAddress, data: d.trim() }))));" +
+      "server.listen(0, '0.0.0.0', () => console.log(server.address().port));" +
+      "process.stdin.resume().on('end', () => process.exit());";
+    const peer = server.spawn(process.execPath, ['-e', listener]);
+    let heard = '';
+    peer.stdout.setEncoding('utf8').on('data', (chunk: string) => (heard += chunk));
+    while (!heard.includes('\n')) await once(peer.stdout, 'data');
+    const port = Number(heard.split('\n')[0]);
+    // Sent at once, after 1 s (within the router's 2 s), then after 3 s of silence (past them).
+    const script =
+      `const s = require('net').connect(${port}, '${server.address}', () => {` +
+      "s.write('early\\n'); setTimeout(() => s.write('within\\n'), 1000); setTimeout(() => s.write('late\\n'), 4000);" +
+      'setTimeout(() => process.exit(0), 5500); }); s.on(\'error\', () => process.exit(0));';
+    await once(client.spawn(process.execPath, ['-e', script]), 'exit');
+    const lines = heard.split('\n').slice(1).filter(Boolean).map((line) => JSON.parse(line) as { from: string; data: string });
+    expect(lines).toEqual([
+      { from: router.address, data: 'early' },
+      { from: router.address, data: 'within' },
+    ]);
+    const names = [client.name, server.name, router.name];
+    await lab.close();
+    for (const name of names) expect(namespaces()).not.toContain(name);
+  }, 20000);
+
   labTest('close kills the lab processes, a stopped one included, and removes both namespaces', async () => {
     lab = await createLab();
     const running = lab.client.spawn('sleep', ['1000']);

@@ -1,6 +1,8 @@
 // A network lab for proving keepalive against the real kernel: two fresh
 // network namespaces joined by a veth pair, where either host can vanish
-// without a word. Linux and root only (ip from iproute2, nft from nftables).
+// without a word; or, with a NAT router between them, a third namespace that
+// forgets idle connections. Linux and root only (ip from iproute2, nft from
+// nftables).
 import {
   execFileSync,
   spawn as spawnProcess,
@@ -42,8 +44,33 @@ export interface LabHost {
 export interface Lab {
   readonly client: LabHost;
   readonly server: LabHost;
-  /** Kills the processes started in the lab and removes both namespaces (and so the link). Safe to call twice. */
+  /**
+   * With the `nat` option: the router between them, which masquerades the
+   * client's connections (its `address` is the one the server sees them
+   * come from). Undefined otherwise.
+   */
+  readonly router?: LabHost;
+  /** Kills the processes started in the lab and removes its namespaces (and so the links). Safe to call twice. */
   close(): Promise<void>;
+}
+
+export interface LabOptions {
+  /**
+   * Puts a router between client and server that translates the client's
+   * address (masquerade, as a home or cloud NAT does) and, like most
+   * firewalls, drops packets of connections it does not know (conntrack
+   * INVALID; no loose pickup of connections already established).
+   */
+  nat?: {
+    /**
+     * How long (ms, rounded up to whole seconds) the router keeps an
+     * established connection that sends nothing: its
+     * net.netfilter.nf_conntrack_tcp_timeout_established. After that the
+     * connection is forgotten, and its packets dropped. Default: the
+     * kernel's (5 days).
+     */
+    idleTimeout?: number;
+  };
 }
 
 /** Every namespace the lab makes is named `tcpka-<pid>-<n>-<role>`; the pid tells stale ones apart. */
@@ -52,6 +79,8 @@ const STALE = /^tcpka-(\d+)-/;
 const VANISH_TABLE = 'tcp_keepalive_lab';
 /** The link's name inside each namespace (names are per namespace, so both ends can share it). */
 const LINK = 'veth0';
+/** The router's second link, towards the server. */
+const LINK_TO_SERVER = 'veth1';
 
 interface Failure extends Error {
   code?: string;
@@ -140,11 +169,22 @@ function checkSupport(): LabSupport {
   }
 }
 
-/** Drops everything at the earliest hooks (before conntrack). ARP, a family of its own, still flows. */
+/** Drops everything at the earliest hooks (before conntrack), forwarded packets too. ARP, a family of its own, still flows. */
 const vanishRules = `
 table inet ${VANISH_TABLE} {
   chain input { type filter hook input priority -300; policy drop; }
   chain output { type filter hook output priority -300; policy drop; }
+  chain passing { type filter hook forward priority -300; policy drop; }
+}
+`;
+
+const NAT_TABLE = 'tcp_keepalive_lab_nat';
+
+/** The router's NAT: masquerade towards the server, and drop what conntrack does not know (INVALID). */
+const natRules = `
+table ip ${NAT_TABLE} {
+  chain translate { type nat hook postrouting priority srcnat; policy accept; oifname "${LINK_TO_SERVER}" masquerade; }
+  chain unknown { type filter hook forward priority filter; policy accept; ct state invalid drop; }
 }
 `;
 
@@ -229,9 +269,12 @@ function labError(reason: string): Error {
 /**
  * Makes two fresh network namespaces, `client` and `server`, joined by a veth
  * pair with the addresses 10.77.n.1 and 10.77.n.2 (/30), loopback up in both.
+ * With `nat`, a third, `router`, stands between them: the client 10.77.n.1
+ * routes through the router's 10.77.n.2, and the router (10.78.n.1)
+ * masquerades its connections to the server 10.78.n.2.
  * Namespaces left by lab processes that died are removed first.
  */
-export async function createLab(): Promise<Lab> {
+export async function createLab(options: LabOptions = {}): Promise<Lab> {
   const supported = labSupport();
   if (!supported.available) throw labError(supported.reason);
   await removeStaleNamespaces();
@@ -239,8 +282,11 @@ export async function createLab(): Promise<Lab> {
   const n = labCount++;
   const subnet = `10.77.${n % 256}`;
   const base = `${PREFIX}${process.pid}-${n}`;
-  const state = { namespaces: [`${base}-c`, `${base}-s`], children: new Set<ChildProcess>() };
+  const nat = options.nat;
+  const routerNs = `${base}-r`;
+  const state = { namespaces: [`${base}-c`, `${base}-s`, ...(nat ? [routerNs] : [])], children: new Set<ChildProcess>() };
   const [clientNs, serverNs] = state.namespaces;
+  const serverSubnet = nat ? `10.78.${n % 256}` : subnet;
   openLabs.add(state);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -267,13 +313,30 @@ export async function createLab(): Promise<Lab> {
   };
 
   try {
-    await run('ip', ['netns', 'add', clientNs]);
-    await run('ip', ['netns', 'add', serverNs]);
-    await run('ip', ['link', 'add', LINK, 'netns', clientNs, 'type', 'veth', 'peer', 'name', LINK, 'netns', serverNs]);
-    for (const [namespace, host] of [[clientNs, 1], [serverNs, 2]] as const) {
-      await run('ip', ['-n', namespace, 'address', 'add', `${subnet}.${host}/30`, 'dev', LINK]);
-      await run('ip', ['-n', namespace, 'link', 'set', LINK, 'up']);
-      await run('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
+    for (const namespace of state.namespaces) await run('ip', ['netns', 'add', namespace]);
+    const ends: Array<[namespace: string, link: string, address: string]> = [[clientNs, LINK, `${subnet}.1`]];
+    if (nat) {
+      await run('ip', ['link', 'add', LINK, 'netns', clientNs, 'type', 'veth', 'peer', 'name', LINK, 'netns', routerNs]);
+      await run('ip', ['link', 'add', LINK_TO_SERVER, 'netns', routerNs, 'type', 'veth', 'peer', 'name', LINK, 'netns', serverNs]);
+      ends.push([routerNs, LINK, `${subnet}.2`], [routerNs, LINK_TO_SERVER, `${serverSubnet}.1`]);
+    } else {
+      await run('ip', ['link', 'add', LINK, 'netns', clientNs, 'type', 'veth', 'peer', 'name', LINK, 'netns', serverNs]);
+    }
+    ends.push([serverNs, LINK, `${serverSubnet}.2`]);
+    for (const [namespace, link, address] of ends) {
+      await run('ip', ['-n', namespace, 'address', 'add', `${address}/30`, 'dev', link]);
+      await run('ip', ['-n', namespace, 'link', 'set', link, 'up']);
+    }
+    for (const namespace of state.namespaces) await run('ip', ['-n', namespace, 'link', 'set', 'lo', 'up']);
+    if (nat) {
+      await run('ip', ['-n', clientNs, 'route', 'add', 'default', 'via', `${subnet}.2`]);
+      // conntrack's settings are per network namespace: these hold for the router alone.
+      const settings = ['net.ipv4.ip_forward=1', 'net.netfilter.nf_conntrack_tcp_loose=0'];
+      if (nat.idleTimeout !== undefined) {
+        settings.push(`net.netfilter.nf_conntrack_tcp_timeout_established=${Math.max(1, Math.ceil(nat.idleTimeout / 1000))}`);
+      }
+      await run('ip', ['netns', 'exec', routerNs, 'sysctl', '-q', '-w', ...settings]);
+      await run('ip', ['netns', 'exec', routerNs, 'nft', '-f', '-'], natRules);
     }
   } catch (error) {
     await close();
@@ -298,5 +361,10 @@ export async function createLab(): Promise<Lab> {
     },
   });
 
-  return { client: host(clientNs, `${subnet}.1`), server: host(serverNs, `${subnet}.2`), close };
+  return {
+    client: host(clientNs, `${subnet}.1`),
+    server: host(serverNs, `${serverSubnet}.2`),
+    ...(nat ? { router: host(routerNs, `${serverSubnet}.1`) } : {}),
+    close,
+  };
 }

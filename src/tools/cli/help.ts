@@ -4,13 +4,13 @@
 import { OPTION_SPECS } from '../../core/options';
 import { exitCodeMeanings } from './outcome';
 
-export const commandNames = ['show', 'sysctl', 'check'] as const;
+export const commandNames = ['show', 'sysctl', 'check', 'idle-timeout'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 const durations = `Durations: 30s, 2m, 1h, 1h30m, 1.5s, 250ms; a bare number is seconds.`;
 
 const exitCodes = `Exit codes:\n${Object.entries(exitCodeMeanings)
-  .map(([code, meaning]) => `  ${code}  ${meaning}`)
+  .map(([code, meaning]) => `  ${code}  ${meaning.replace(/\n/g, '\n     ')}`)
   .join('\n')}`;
 
 /** Notes under an option's line in check's help. */
@@ -37,6 +37,10 @@ Commands:
   show             the system-wide defaults and how long they take to notice a dead peer
   sysctl           the sysctl.d lines that make given defaults persistent (--apply: set them now)
   check HOST:PORT  connect, apply keepalive options, and watch the connection live
+  idle-timeout HOST:PORT
+                   measure how long the path to HOST:PORT keeps an idle
+                   connection (NAT, firewall, load balancer), with keepalive
+                   probes alone, and suggest a keepalive idle below it
   help [COMMAND]   this text, or a command's (same as COMMAND --help)
 
 Options:
@@ -121,5 +125,51 @@ Exit codes:
   2  bad arguments
   3  the peer was declared dead: keepalive probes (or the user timeout) ran out
   4  the peer closed (FIN) or reset (RST) the connection
+`,
+
+  'idle-timeout': `Usage: tcp-keepalive idle-timeout HOST:PORT [options]
+
+Measures how long a connection to HOST:PORT may stay idle before something on
+the path (a NAT, a firewall, a load balancer) forgets it, without sending a
+byte of application data. Holds several connections, each probed by
+keepalive once after a chosen idle time: a probe answered proves the path
+kept the connection that long; one unanswered (or answered by a reset) that
+the path had forgotten it. The idle times narrow in (a bisection over
+parallel connections) until the bounds are within the precision; then the
+bounds are printed, with a keepalive idle below them. Linux only.
+
+Options:
+  --max DURATION              the longest idle probed (whole seconds, default
+                              15m): a path that keeps connections longer is
+                              reported as keeping them at least that long
+  --precision DURATION|N%     how close the bounds must come (default: the
+                              larger of 2s and 10% of the timeout); keepalive's
+                              idle is whole seconds, so 1s at best
+  --connections N             most connections open at once (1 to 16, default 8)
+  --connect-timeout DURATION  give up connecting after this long (default 10s)
+  --json                      print one JSON object at the end: lowerMs and
+                              upperMs (the timeout lies between; upperMs null:
+                              at least --max), suggestedIdleMs, elapsedMs,
+                              connectionsUsed, …; progress goes to stderr
+  -h, --help                  show this help
+
+It ends by itself: as soon as the bounds meet the precision, or after
+4 × --max + 1m at the latest. Progress lines show the time, the bounds so
+far, the connections open, and each probe's outcome. The server keeps the
+connections the path forgot until its own keepalive or timeout ends them.
+
+${durations}
+
+Exit codes:
+  0  the bounds, within the precision (or as close as whole seconds allow), or
+     the path keeps idle connections at least --max
+  1  cannot connect (refused, unreachable, timeout), not Linux, or no native
+     addon (it reads TCP_INFO)
+  2  bad arguments
+  4  the server or a middlebox ended an idle connection by itself (FIN or RST
+     with no probe outstanding: an application timeout, say), or kept it busy
+     (its own keepalive, or data): the bounds so far are printed
+  5  stopped (Ctrl-C, SIGTERM, the time limit) before the bounds met the
+     precision: the bounds so far are printed
 `,
 };

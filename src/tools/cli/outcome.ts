@@ -10,8 +10,10 @@ export const ExitCode = {
   Usage: 2,
   /** check: the kernel declared the peer dead (keepalive probes or the user timeout ran out). */
   PeerDead: 3,
-  /** check: the peer closed (FIN) or reset (RST) the connection. */
+  /** check: the peer closed (FIN) or reset (RST) the connection; idle-timeout: the server (or a middlebox) ended or kept alive a connection by itself. */
   PeerClosed: 4,
+  /** idle-timeout: stopped (Ctrl-C, SIGTERM, its time limit) before the bounds met the precision; the bounds so far are printed. */
+  Incomplete: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -21,7 +23,10 @@ export const exitCodeMeanings: Readonly<Record<ExitCode, string>> = {
   [ExitCode.Failure]: 'failure: cannot connect, permission denied, unsupported platform, …',
   [ExitCode.Usage]: 'bad arguments (one line on stderr naming the argument)',
   [ExitCode.PeerDead]: 'check: the peer was declared dead (keepalive probes or user timeout ran out)',
-  [ExitCode.PeerClosed]: 'check: the peer closed or reset the connection',
+  [ExitCode.PeerClosed]:
+    'check: the peer closed or reset the connection; idle-timeout: the server\n(or a middlebox) ended or kept alive an idle connection by itself',
+  [ExitCode.Incomplete]:
+    'idle-timeout: stopped (Ctrl-C, SIGTERM, time limit) before the bounds met\nthe precision; the bounds so far are printed',
 };
 
 /** Bad arguments: the message names the argument and what is allowed. Exit 2. */
