@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type nodeGypBuildType from 'node-gyp-build';
+import { elfProblem } from './elf';
 
 /** Index of each option in the binding's arrays and failure statuses (native/keepalive.h). */
 export const NativeOption = {
@@ -97,6 +98,10 @@ const packageRoot = (): string =>
 /**
  * Loads the addon (build/Release, or the prebuild for this platform), or says
  * why it could not. Called once, by backend.ts, which chooses what serves.
+ * Never throws, and never hands dlopen a file whose headers show it cannot
+ * load (see elf.ts): a broken or foreign addon is a failure with its reason,
+ * `build/Release/tcp_keepalive.node did not load: invalid ELF header`, and
+ * the error it came from as `cause`.
  */
 export function loadBinding(): { binding: NativeBinding; failure: null } | { binding: null; failure: Error } {
   // Node gives no socket descriptor on Windows (a TCP handle's fd is -1), so
@@ -104,12 +109,26 @@ export function loadBinding(): { binding: NativeBinding; failure: null } | { bin
   if (process.platform === 'win32') {
     return { binding: null, failure: new Error('Node exposes no socket descriptors on Windows') };
   }
+  const root = packageRoot();
+  let file: string;
   try {
     // Loaded here, on first use, not when the package is imported.
     const nodeGypBuild = require('node-gyp-build') as typeof nodeGypBuildType;
-    return { binding: nodeGypBuild(packageRoot()) as NativeBinding, failure: null };
+    file = nodeGypBuild.resolve(root);
   } catch (error) {
     // No prebuild for this platform and no build (scripts ignored, or the build failed).
     return { binding: null, failure: error instanceof Error ? error : new Error(String(error)) };
+  }
+  const name = path.relative(root, file);
+  const problem = elfProblem(file);
+  if (problem !== null) return { binding: null, failure: new Error(`${name} did not load: ${problem}`) };
+  try {
+    return { binding: require(file) as NativeBinding, failure: null };
+  } catch (error) {
+    // dlopen's message starts with the file's absolute path, named above already.
+    const message = error instanceof Error ? error.message : String(error);
+    const failure = new Error(`${name} did not load: ${message.split(`${file}: `).join('').split('\n')[0]}`);
+    Object.defineProperty(failure, 'cause', { value: error, configurable: true, writable: true });
+    return { binding: null, failure };
   }
 }
