@@ -6,7 +6,7 @@ import { backend, OFF, ON, readUnavailable, type Enable } from './core/backend';
 import { invalidArgType } from './core/errors';
 import { untouched, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './core/options';
 import { configureSocket } from './core/apply';
-import { connectedDescriptorOf } from './core/node-internals';
+import { connectedDescriptorOf, unreachableServerError } from './core/node-internals';
 import type * as serverModule from './integrations/server';
 import type * as agentModule from './integrations/agent';
 
@@ -35,6 +35,9 @@ function targetKind(target: unknown): TargetKind {
   if (target instanceof Socket) return 'socket';
   if (target instanceof Server) return 'server';
   if (isAgent(target)) return 'agent';
+  // Bun's http.Server: a server, but none whose connections can be reached.
+  const unreachable = unreachableServerError(target);
+  if (unreachable !== null) throw unreachable;
   throw invalidArgType('target', 'an instance of net.Socket, net.Server or http.Agent', target);
 }
 

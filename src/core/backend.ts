@@ -3,9 +3,10 @@
 //
 //   backends/native.ts  the addon: every option, read back, status, system
 //                       defaults, inheritance by accepted sockets (Linux)
-//   backends/node.ts    Node's own setKeepAlive, where no addon loaded: on,
-//                       off and idle (interval and count on Node 24.19+ and
-//                       26.4+); nothing read back
+//   backends/node.ts    Node's own setKeepAlive, where no addon loaded or the
+//                       runtime gives no descriptors (Deno): on, off and idle
+//                       (interval and count on Node 24.19+ and 26.4+);
+//                       nothing read back
 //
 // TCP_KEEPALIVE_BACKEND=node chooses Node's path even where the addon loads
 // (tests run the behaviour suite against both; users can compare).
@@ -13,7 +14,7 @@ import { loadBinding } from './binding';
 import type { KeepaliveSettings, KernelValues, PlatformOptions } from './options';
 import type { KeepaliveStatus } from './status';
 import type { SystemDefaults } from './defaults';
-import { assertSocket, type TcpHandle } from './node-internals';
+import { assertSocket, descriptorsUnavailable, type TcpHandle } from './node-internals';
 import { featureUnavailable } from './errors';
 import type * as native from './backends/native';
 import type * as node from './backends/node';
@@ -73,6 +74,9 @@ const requested = process.env.TCP_KEEPALIVE_BACKEND;
 
 function select(): Backend {
   if (requested === 'node') return nodeBackend('TCP_KEEPALIVE_BACKEND=node', null);
+  // An addon could load there (Deno), but could reach no socket: not loaded.
+  const noDescriptors = descriptorsUnavailable();
+  if (noDescriptors !== null) return nodeBackend(noDescriptors, null);
   const loaded = loadBinding();
   if (loaded.binding !== null) return nativeBackend(loaded.binding);
   // The loader's reason, first line: `No native build was found for platform=… node=…`.

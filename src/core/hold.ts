@@ -15,6 +15,7 @@
 // connection ends. Both are Node internals, reached through node-internals.ts.
 import type * as net from 'node:net';
 import {
+  asRecorded,
   callNodeSetKeepAlive,
   classSetKeepAlive,
   overrideHandleSetKeepAlive,
@@ -40,21 +41,24 @@ function warn(error: unknown): void {
   });
 }
 
-/** Put on the handle as an own property while fields are held. */
-function heldSetKeepAlive(this: TcpHandle, enable: boolean, delaySeconds: number, ...rest: number[]): number {
+/**
+ * Put on the handle as an own property while fields are held. `delay` is in
+ * the handle's own unit (seconds; Bun's milliseconds) and passed on as given.
+ */
+function heldSetKeepAlive(this: TcpHandle, enable: boolean, delay: number, ...rest: number[]): number | boolean {
   if (recording) return 0;
   const original = classSetKeepAlive(this);
   const held = holds.get(this);
-  if (held === undefined) return original.call(this, enable, delaySeconds, ...rest);
+  if (held === undefined) return original.call(this, enable, delay, ...rest);
   if (!enable) {
     release(this);
-    return original.call(this, false, delaySeconds, ...rest);
+    return original.call(this, false, delay, ...rest);
   }
   const idle = held[NativeOption.Idle];
   const interval = held[NativeOption.Interval];
   const count = held[NativeOption.Count];
   if (idle !== UNCHANGED && interval !== UNCHANGED && count !== UNCHANGED) return 0;
-  const status = original.call(this, true, delaySeconds, ...rest);
+  const status = original.call(this, true, delay, ...rest);
   if (idle !== UNCHANGED || interval !== UNCHANGED || count !== UNCHANGED) {
     // Inside the program's own call: a failure is reported, never thrown.
     try {
@@ -82,7 +86,7 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
   // Only bookkeeping, and never worth an exception in a 'close' or connect().
   try {
     const now = readNodeRecord(emitter);
-    if (now !== undefined && now.enabled === entry.written.enabled && now.delaySeconds === entry.written.delaySeconds) {
+    if (now !== undefined && now.enabled === entry.written.enabled && now.delayMs === entry.written.delayMs) {
       writeNodeRecord(emitter, entry.before);
     }
   } catch {
@@ -96,14 +100,14 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
  * no syscall: the handle's call, reached through heldSetKeepAlive, does nothing.
  */
 function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
-  const delaySeconds = Math.trunc(idleMs / 1000);
+  const delayMs = asRecorded(idleMs);
   const now = readNodeRecord(socket);
   if (now !== undefined) {
     // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
-    if (now.enabled === enabled && now.delaySeconds === delaySeconds) return;
+    if (now.enabled === enabled && now.delayMs === delayMs) return;
     const entry = programRecords.get(socket);
-    if (entry === undefined) programRecords.set(socket, { before: now, written: { enabled, delaySeconds } });
-    else entry.written = { enabled, delaySeconds };
+    if (entry === undefined) programRecords.set(socket, { before: now, written: { enabled, delayMs } });
+    else entry.written = { enabled, delayMs };
   }
   recording = true;
   try {
@@ -136,7 +140,7 @@ export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues
   // this socket gets it). With none, "on, delay 0": a setKeepAlive(true)
   // without a delay only turns SO_KEEPALIVE on, which it already is.
   const current = readNodeRecord(socket);
-  recordInNode(socket, true, current?.enabled ? current.delaySeconds * 1000 : 0);
+  recordInNode(socket, true, current?.enabled ? current.delayMs : 0);
 }
 
 /** Ends the hold: Node's setKeepAlive calls reach the kernel unchanged again. */

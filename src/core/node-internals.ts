@@ -5,20 +5,54 @@
 // code that makes it; test/node-internals.test.ts checks every one of them on
 // Node itself, and CI runs it on Node 20, 22, 24 and 26, so a Node major that
 // moves one fails there first, by name.
+//
+// Bun and Deno run the same API over handles of their own: where they differ
+// from Node, the difference is written here too (Bun: ..., Deno: ...), and
+// test/fixtures/runtimes/internals.cjs checks it under each of them
+// (test/runtimes.test.ts, in CI with the versions .ci/run installs).
 import type * as net from 'node:net';
 import { Server, Socket } from 'node:net';
 import type * as http from 'node:http';
-import { connectingError, invalidArgType, invalidArgValue, socketClosed } from './errors';
+import { connectingError, featureUnavailable, invalidArgType, invalidArgValue, socketClosed } from './errors';
+
+// ---------------------------------------------------------------------------
+// The runtime
+
+/**
+ * Bun sets process.versions.bun and Deno process.versions.deno; both also
+ * report a Node version (process.version, process.versions.node), which says
+ * nothing about their handles. Read once: a runtime does not change.
+ */
+export const runtime: { readonly name: 'node' | 'bun' | 'deno'; readonly label: string } =
+  typeof process.versions.bun === 'string'
+    ? { name: 'bun', label: `Bun ${process.versions.bun}` }
+    : typeof process.versions.deno === 'string'
+      ? { name: 'deno', label: `Deno ${process.versions.deno}` }
+      : { name: 'node', label: `Node ${process.version}` };
+
+/**
+ * Why no descriptor can be had from this runtime's sockets, or null where it
+ * can (then the addon may serve). Deno's TCP handle (TCPWrap) has no `fd`;
+ * its fdForIpc() returns a dup() of the socket on every call and never closes
+ * it, which would keep connections open after they are closed: not used.
+ */
+export function descriptorsUnavailable(): string | null {
+  return runtime.name === 'deno' ? `${runtime.label} exposes no socket descriptors` : null;
+}
 
 // ---------------------------------------------------------------------------
 // Sockets and their TCP handles (lib/net.js, src/tcp_wrap.cc, src/stream_wrap.cc)
 
 /** The parts of Node's TCP handle this library uses. */
 export interface TcpHandle {
-  /** The descriptor; -1 until the socket is bound or connecting. */
+  /** The descriptor; -1 until the socket is bound or connecting (undefined in Deno: see descriptorsUnavailable). */
   readonly fd: number;
-  /** Seconds; Node 24.19+ and 26.4+ also pass interval (seconds) and count. Returns 0 or a libuv error. */
-  setKeepAlive(enable: boolean, delaySeconds: number, ...intervalAndCount: number[]): number;
+  /**
+   * Node and Deno: seconds, and returns 0 or a libuv error; Node 24.19+ and
+   * 26.4+ also pass interval (seconds) and count. Bun: milliseconds, and
+   * returns a boolean. Called through callHandleSetKeepAlive, which hides that.
+   */
+  setKeepAlive(enable: boolean, delay: number, ...intervalAndCount: number[]): number | boolean;
 }
 
 interface AnyHandle {
@@ -45,15 +79,23 @@ export function assertSocket(value: unknown, name = 'socket'): asserts value is 
   if (!(value instanceof Socket)) throw invalidArgType(name, 'an instance of net.Socket', value);
 }
 
+const unixSocket = 'a Unix domain socket or named pipe';
+
+/** Handle class names that are not TCP, and what they are (Deno's end in Wrap). */
 const handleKinds: Readonly<Record<string, string>> = {
-  Pipe: 'a Unix domain socket or named pipe',
+  Pipe: unixSocket,
+  PipeWrap: unixSocket,
   JSStream: 'a JavaScript stream, not an operating-system socket',
 };
+
+/** The class name of a TCP handle: Node's TCP (src/tcp_wrap.cc); Deno's TCPWrap (ext/node). */
+const tcpClassName = runtime.name === 'deno' ? 'TCPWrap' : 'TCP';
 
 /** The handle that owns the descriptor: the socket's own, or under TLS the one it encrypts; undefined if it has none at all. */
 function innerHandle(socket: net.Socket): AnyHandle | null | undefined {
   const handle = internals(socket)._handle;
   if (handle === null || handle === undefined) return handle;
+  // Bun's TLS handle owns its descriptor itself and has no _parent.
   return handle._parent ?? handle;
 }
 
@@ -68,14 +110,47 @@ function isTcp(handle: AnyHandle): boolean {
   // Comparing the constructor is much cheaper than reading its name, and this
   // runs on every call; the name decides only for a constructor not seen yet.
   if (constructor === tcpConstructor) return true;
-  if (handleClassName(handle) !== 'TCP') return false;
+  if (handleClassName(handle) !== tcpClassName) return false;
   tcpConstructor = constructor;
   return true;
 }
 
 /**
+ * Bun: a socket's handle is a plain object (its constructor is Object)
+ * tagged [object TCPSocket], or [object TLSSocket] under TLS, for TCP and
+ * Unix sockets alike. Its `fd` is -1 until connect() has a descriptor, and
+ * its `localFamily` (from getsockname) is 'IPv4' or 'IPv6' on TCP, undefined
+ * on a Unix socket. Returns 'tcp', 'unix', or 'pending' while that cannot be
+ * told yet (no descriptor, or one still connecting without an address).
+ */
+function bunHandleKind(socket: net.Socket, handle: AnyHandle & { localFamily?: unknown }): 'tcp' | 'unix' | 'pending' {
+  if (!((handle.fd ?? -1) >= 0)) return 'pending';
+  const family = handle.localFamily;
+  if (family === 'IPv4' || family === 'IPv6') return 'tcp';
+  return socket.connecting ? 'pending' : 'unix';
+}
+
+/**
+ * Bun: the sockets Bun's http.Server hands to the program (requests'
+ * `socket`, 'connection') are net.Socket subclasses with no handle at all
+ * (_handle null, not connecting, yet with a remote address), and their
+ * setKeepAlive changes nothing in the kernel. Node's sockets never look like
+ * that: without a handle, Node knows no remote address.
+ */
+const bunUnreachable = (socket: net.Socket): boolean =>
+  runtime.name === 'bun' && !socket.connecting && socket.remoteAddress !== undefined;
+
+function unreachableError(): TypeError {
+  return featureUnavailable(
+    'keepalive on a socket without a handle',
+    `${runtime.label}'s http.Server hands its connections to the program without their socket handle, so neither a descriptor nor its setKeepAlive reaches the kernel`,
+  );
+}
+
+/**
  * The TCP handle under `socket` (through TLS), or null while the socket has
- * no handle yet. Throws for a destroyed socket or a handle that is not TCP.
+ * no handle (or, in Bun, no descriptor) yet. Throws for a destroyed socket or
+ * a handle that is not TCP.
  */
 export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
   if (socket.destroyed) throw socketClosed();
@@ -83,7 +158,15 @@ export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
   // Every socket Node made has _handle (null until it has a descriptor); an
   // object made from Socket.prototype without the constructor has none.
   if (handle === undefined) throw invalidArgValue('socket', socket, 'is not a socket made by the net.Socket constructor');
-  if (handle === null) return null;
+  if (handle === null) {
+    if (bunUnreachable(socket)) throw unreachableError();
+    return null;
+  }
+  if (runtime.name === 'bun') {
+    const kind = bunHandleKind(socket, handle);
+    if (kind === 'unix') throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${unixSocket}`);
+    return kind === 'tcp' ? (handle as TcpHandle) : null;
+  }
   if (!isTcp(handle)) {
     const kind = handleClassName(handle);
     throw invalidArgValue('socket', socket, `must be a TCP socket, but it is ${handleKinds[kind] ?? `a ${kind} handle`}`);
@@ -100,7 +183,12 @@ export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
 export function tcpHandleIfAny(stream: unknown): TcpHandle | null | undefined {
   if (!(stream instanceof Socket) || stream.destroyed) return undefined;
   const handle = innerHandle(stream);
-  if (handle === null || handle === undefined) return handle;
+  if (handle === undefined) return undefined;
+  if (handle === null) return bunUnreachable(stream) ? undefined : null;
+  if (runtime.name === 'bun') {
+    const kind = bunHandleKind(stream, handle);
+    return kind === 'tcp' ? (handle as TcpHandle) : kind === 'pending' ? null : undefined;
+  }
   return isTcp(handle) ? (handle as TcpHandle) : undefined;
 }
 
@@ -144,6 +232,8 @@ type HandleSetKeepAlive = TcpHandle['setKeepAlive'];
  * `setKeepAlive(enable, initialDelay)`; Node 24 (from 24.19) and 26 (from
  * 26.4) declare `setKeepAlive(enable, initialDelay, interval, count)` and pass
  * both on to the handle, whose (native) method reports no arity of its own.
+ * Bun's declares default parameters (length 0) and Deno's two: neither
+ * passes them (their handles would ignore them).
  */
 export const nodeSetsIntervalAndCount = Socket.prototype.setKeepAlive.length >= 4;
 
@@ -151,12 +241,36 @@ export const nodeSetsIntervalAndCount = Socket.prototype.setKeepAlive.length >= 
 export const classSetKeepAlive = (handle: TcpHandle): HandleSetKeepAlive =>
   (Object.getPrototypeOf(handle) as TcpHandle).setKeepAlive;
 
+/** EINVAL as libuv returns it (negative), for Bun's handle, which reports failure only as false. */
+const UV_EINVAL = -22;
+
+/**
+ * The class's setKeepAlive, called with `idleSeconds` (0: only SO_KEEPALIVE),
+ * then interval (seconds) and count as given (only where
+ * nodeSetsIntervalAndCount). Returns 0 or a negative errno. Node's and Deno's
+ * handles take seconds and return libuv's status. Bun's takes milliseconds
+ * and returns true or false (false is EINVAL here: Bun says no more); with 0
+ * it only turns SO_KEEPALIVE on.
+ */
+export function callHandleSetKeepAlive(
+  handle: TcpHandle,
+  enable: boolean,
+  idleSeconds: number,
+  ...intervalAndCount: Array<number | undefined>
+): number {
+  const setKeepAlive = classSetKeepAlive(handle) as (this: TcpHandle, ...args: unknown[]) => number | boolean;
+  if (runtime.name === 'bun') return setKeepAlive.call(handle, enable, idleSeconds * 1000) === false ? UV_EINVAL : 0;
+  return Number(setKeepAlive.call(handle, enable, idleSeconds, ...intervalAndCount));
+}
+
 /**
  * Puts `replacement` on the handle as an own property: Node's
  * socket.setKeepAlive calls `this._handle.setKeepAlive(…)`, so every call of
  * Node's and of the program's reaches it. A plain store (not defineProperty):
  * it runs once per socket on the accept and connect paths, and keeps the
- * handle's fast shape.
+ * handle's fast shape. Bun's and Deno's socket.setKeepAlive call
+ * `this._handle.setKeepAlive(…)` the same way, and their handles take own
+ * properties (Bun's delay in milliseconds: the replacement passes it on as given).
  */
 export function overrideHandleSetKeepAlive(handle: TcpHandle, replacement: HandleSetKeepAlive): void {
   if (handle.setKeepAlive !== replacement) (handle as { setKeepAlive: HandleSetKeepAlive }).setKeepAlive = replacement;
@@ -167,10 +281,10 @@ export function restoreHandleSetKeepAlive(handle: TcpHandle): void {
   if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) delete (handle as Partial<TcpHandle>).setKeepAlive;
 }
 
-/** Node's record of setKeepAlive on a socket: whether on, and the delay in seconds. */
+/** Node's record of setKeepAlive on a socket: whether on, and the delay in milliseconds (as the record can hold it). */
 export interface NodeRecord {
   enabled: boolean;
-  delaySeconds: number;
+  delayMs: number;
 }
 
 /**
@@ -178,9 +292,15 @@ export interface NodeRecord {
  * (kSetKeepAlive, kSetKeepAliveInitialDelay). It uses it to skip a call that
  * repeats the last one, and replays it on the handle of each new connection.
  * Found once, by description, on the first socket that has them. Undefined
- * until found.
+ * until found. Bun and Deno keep it under the same two descriptions.
  */
 let recordSymbols: { enabled: symbol; delay: symbol } | undefined;
+
+/** The unit of the record's delay, in ms: Node and Deno keep whole seconds (~~(ms / 1000)), Bun milliseconds (~~ms). */
+const recordUnitMs = runtime.name === 'bun' ? 1 : 1000;
+
+/** A delay in ms as the record holds it (seconds truncated, as setKeepAlive truncates them). */
+export const asRecorded = (delayMs: number): number => Math.trunc(delayMs / recordUnitMs) * recordUnitMs;
 
 function symbolsOf(socket: net.Socket): typeof recordSymbols {
   if (recordSymbols !== undefined) return recordSymbols;
@@ -204,7 +324,7 @@ export function readNodeRecord(socket: net.Socket): NodeRecord | undefined {
     const symbols = symbolsOf(socket);
     if (symbols === undefined) return undefined;
     const fields = socket as unknown as Record<symbol, unknown>;
-    return { enabled: fields[symbols.enabled] === true, delaySeconds: Number(fields[symbols.delay]) || 0 };
+    return { enabled: fields[symbols.enabled] === true, delayMs: (Number(fields[symbols.delay]) || 0) * recordUnitMs };
   } catch {
     return undefined;
   }
@@ -216,7 +336,7 @@ export function writeNodeRecord(socket: net.Socket, record: NodeRecord): void {
   if (symbols === undefined) return;
   const fields = socket as unknown as Record<symbol, unknown>;
   fields[symbols.enabled] = record.enabled;
-  fields[symbols.delay] = record.delaySeconds;
+  fields[symbols.delay] = Math.trunc(record.delayMs / recordUnitMs);
 }
 
 const nodeSetKeepAlive = Socket.prototype.setKeepAlive;
@@ -238,18 +358,22 @@ export function callNodeSetKeepAlive(socket: net.Socket, enabled: boolean, delay
 // Servers (lib/net.js: Server, onconnection; lib/internal/cluster)
 
 interface ServerInternals {
-  /** A TCP or Pipe handle; in a cluster worker under round-robin, a plain object without a descriptor. */
-  readonly _handle: { readonly fd?: number; constructor?: { name?: string } } | null;
+  /**
+   * A TCP or Pipe handle; in a cluster worker under round-robin, a plain
+   * object without a descriptor. Bun: a plain object tagged [object Listener]
+   * with `fd`, and `unix` (the path of a Unix socket, else undefined).
+   */
+  readonly _handle: { readonly fd?: number; readonly unix?: unknown; constructor?: { name?: string } } | null;
   /** Node's own server option: setKeepAlive on every accepted socket before 'connection'. */
   readonly keepAlive?: boolean;
 }
 
 const serverInternals = (server: net.Server): ServerInternals => server as unknown as ServerInternals;
 
-/** Whether `server`'s own handle accepted `socket` (not handed to it with emit('connection')). */
+/** Whether `server`'s own handle accepted `socket` (not handed to it with emit('connection')). Bun and Deno set it too. */
 export const acceptedBy = (socket: net.Socket, server: net.Server): boolean => internals(socket).server === server;
 
-/** Whether Node calls setKeepAlive on each accepted socket itself (net.createServer({ keepAlive: true })). */
+/** Whether Node calls setKeepAlive on each accepted socket itself (net.createServer({ keepAlive: true })); Bun and Deno likewise. */
 export const serverSetsKeepAlive = (server: net.Server): boolean => serverInternals(server).keepAlive === true;
 
 /** What a listening server's handle is: TCP with its descriptor, another kind (a Pipe), or none of its own. */
@@ -268,16 +392,36 @@ function isClusterWorker(): boolean {
  * descriptor: the primary accepts and sends each connection over. A worker
  * under the "none" policy holds the listening socket it shares with every
  * other worker; setting options there would configure its siblings too, so
- * workers are treated as having no listener of their own.
+ * workers are treated as having no listener of their own. Deno's listening
+ * handle (TCPWrap, PipeWrap) has no descriptor: each connection is written.
  */
 export function listenerHandleOf(server: net.Server): ListenerHandle | null {
   const handle = serverInternals(server)._handle;
   if (handle === null) return null;
-  const name = handleClassName(handle);
-  if (name === 'Pipe') return { kind: 'other', name };
-  if (name !== 'TCP' || isClusterWorker()) return { kind: 'remote' };
+  const name = runtime.name === 'bun' ? Object.prototype.toString.call(handle).slice(8, -1) : handleClassName(handle);
+  if (runtime.name === 'bun' && name === 'Listener') {
+    if (handle.unix !== undefined) return { kind: 'other', name: 'Unix' };
+  } else if (handleKinds[name] === unixSocket) return { kind: 'other', name };
+  else if (name !== tcpClassName) return { kind: 'remote' };
+  if (isClusterWorker()) return { kind: 'remote' };
   const fd = handle.fd;
   return fd !== undefined && fd >= 0 ? { kind: 'tcp', fd } : { kind: 'remote' };
+}
+
+/**
+ * Bun's http.Server (and https.Server) is not a net.Server: Bun accepts its
+ * connections itself and hands the program sockets without a handle (see
+ * bunUnreachable). Returns the error for `target` if it is one, else null.
+ * Node's and Deno's http.Server are net.Servers and never get here.
+ */
+export function unreachableServerError(target: unknown): TypeError | null {
+  if (runtime.name !== 'bun' || typeof target !== 'object' || target === null) return null;
+  const { Server: HttpServer } = require('node:http') as typeof http;
+  if (!(target instanceof HttpServer) || target instanceof Server) return null;
+  return featureUnavailable(
+    "keepalive on the connections of an http.Server",
+    `${runtime.label}'s http.Server is not a net.Server: it accepts connections itself and gives the program no socket handle or descriptor for them`,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -362,6 +506,22 @@ export function wrapServerEmit(hook: (server: net.Server, event: 'connection' | 
     // eslint-disable-next-line prefer-rest-params
     return emit.apply(this, arguments as unknown as Parameters<typeof emit>);
   } as typeof emit;
+}
+
+/**
+ * Bun only: wraps http.Server.prototype.listen (Bun's own; https.Server
+ * inherits it), whose connections no wrapper of net's can reach (see
+ * unreachableServerError): `warn` gets that error on each listen.
+ */
+export function wrapUnreachableServerListen(warn: (error: TypeError) => void): void {
+  if (runtime.name !== 'bun') return;
+  const prototype = (require('node:http') as typeof http).Server.prototype as unknown as { listen: (...args: unknown[]) => unknown };
+  const listen = prototype.listen;
+  prototype.listen = function listenWithWarning(this: unknown, ...args: unknown[]) {
+    const error = unreachableServerError(this);
+    if (error !== null) warn(error);
+    return listen.apply(this, args);
+  };
 }
 
 /** Marks Socket.prototype once: a second copy of the preload (another install of the package) does nothing. */

@@ -13,7 +13,14 @@ import { OFF, ON } from '../core/backend';
 import { configureSocket, warnOnFailure } from '../core/apply';
 import { untouched } from '../core/options';
 import { restoreProgramRecord } from '../core/hold';
-import { markPreloadInstalled, tcpHandleIfAny, wrapServerEmit, wrapServerListen, wrapSocketConnect } from '../core/node-internals';
+import {
+  markPreloadInstalled,
+  tcpHandleIfAny,
+  wrapServerEmit,
+  wrapServerListen,
+  wrapSocketConnect,
+  wrapUnreachableServerListen,
+} from '../core/node-internals';
 import { EnvironmentError, readEnvironment, type EnvironmentSettings } from './environment';
 import { configureServer, serverEmitting } from './server';
 
@@ -59,6 +66,10 @@ function install(settings: EnvironmentSettings): void {
       warn(error);
     }
   });
+
+  // Bun's http.Server is no net.Server: its connections cannot be reached,
+  // and each of its listen() calls says so, rather than leaving them unset unsaid.
+  if (enabled) wrapUnreachableServerListen(warn);
 }
 
 /** Reads the environment and wraps Node's methods, once per process (src/register.ts calls it on import). */

@@ -1,16 +1,17 @@
 // The backend of Node's own setKeepAlive, where no addon loaded (no prebuild
 // for the platform and no build, or Windows, where Node gives no socket
-// descriptor), or where TCP_KEEPALIVE_BACKEND=node asks for it: keepalive is
-// set through the TCP handle's own setKeepAlive, which Node's
-// socket.setKeepAlive calls. It sets on, off and idle; on Node versions whose
-// setKeepAlive takes them, interval and count as well. The rest is refused,
-// and nothing is read back.
+// descriptor), where the runtime gives none (Deno), or where
+// TCP_KEEPALIVE_BACKEND=node asks for it: keepalive is set through the TCP
+// handle's own setKeepAlive, which Node's socket.setKeepAlive calls. It sets
+// on, off and idle; on Node versions whose setKeepAlive takes them, interval
+// and count as well. The rest is refused, and nothing is read back. Bun's and
+// Deno's handles have the same method (node-internals.ts tells the units).
 import { getSystemErrorName } from 'node:util';
 import { NativeOption, UNCHANGED } from '../binding';
 import { ON, type Backend, type Enable } from '../backend';
 import { missingOption, systemError } from '../errors';
 import { createValidator, linuxOptionMax, untouched, type KernelValues, type PlatformOptions } from '../options';
-import { classSetKeepAlive, nodeSetsIntervalAndCount, type TcpHandle } from '../node-internals';
+import { callHandleSetKeepAlive, nodeSetsIntervalAndCount, runtime, type TcpHandle } from '../node-internals';
 
 /**
  * Node's setKeepAlive as an option table. The limits are Linux's (where a
@@ -29,7 +30,7 @@ function nodePlatform(addonMissing: string): PlatformOptions {
     optionMax: [...linuxOptionMax.slice(0, 3), 0, 1],
     missingReason: nodeSetsIntervalAndCount
       ? `${addonMissing}, and Node's setKeepAlive sets only on/off, idle, interval and count`
-      : `${addonMissing}, and Node ${process.version}'s setKeepAlive sets only on/off and idle`,
+      : `${addonMissing}, and ${runtime.label}'s setKeepAlive sets only on/off and idle`,
   };
 }
 
@@ -49,15 +50,6 @@ function withIdleFirst(validate: (options: unknown) => KernelValues): (options: 
   };
 }
 
-/** The TCP handle's setKeepAlive (src/tcp_wrap.cc); seconds. Returns 0 or a libuv error. */
-type HandleSetKeepAlive = (
-  this: TcpHandle,
-  enable: boolean,
-  idleSeconds: number,
-  intervalSeconds?: number,
-  count?: number,
-) => number;
-
 /**
  * What this module last set on each handle. Node's setKeepAlive always sets
  * idle (and, where it takes them, interval and count, defaulting to 1 s and
@@ -74,10 +66,9 @@ const nothingSet: KernelValues = untouched();
  * Node's call fails.
  */
 function setWithNode(handle: TcpHandle, values: KernelValues, enable: Enable): void {
-  // hold.ts puts its own setKeepAlive on the handle: call the class's.
-  const setKeepAlive = classSetKeepAlive(handle) as HandleSetKeepAlive;
+  // hold.ts puts its own setKeepAlive on the handle: the class's is called.
   if (enable !== ON) {
-    check(setKeepAlive.call(handle, false, 0), 'SO_KEEPALIVE');
+    check(callHandleSetKeepAlive(handle, false, 0), 'SO_KEEPALIVE');
     return;
   }
   // Nothing given (withIdleFirst: no idle means no interval or count either):
@@ -91,14 +82,15 @@ function setWithNode(handle: TcpHandle, values: KernelValues, enable: Enable): v
   if (idle === UNCHANGED) {
     // Node's own setKeepAlive(true) makes this call: SO_KEEPALIVE goes on, then
     // libuv refuses the zero idle with EINVAL and leaves idle, interval and
-    // count as they were. Node ignores that EINVAL; so does this.
-    const status = setKeepAlive.call(handle, true, 0);
+    // count as they were. Node ignores that EINVAL; so does this. (Bun's and
+    // Deno's handles only turn SO_KEEPALIVE on, and return success.)
+    const status = callHandleSetKeepAlive(handle, true, 0);
     if (status !== 0 && getSystemErrorName(status) !== 'EINVAL') check(status, 'SO_KEEPALIVE');
     return;
   }
   const status = nodeSetsIntervalAndCount
-    ? setKeepAlive.call(handle, true, idle, given(interval), given(count))
-    : setKeepAlive.call(handle, true, idle);
+    ? callHandleSetKeepAlive(handle, true, idle, given(interval), given(count))
+    : callHandleSetKeepAlive(handle, true, idle);
   check(status, nodeSetsIntervalAndCount ? 'SO_KEEPALIVE/TCP_KEEPIDLE/TCP_KEEPINTVL/TCP_KEEPCNT' : 'SO_KEEPALIVE/TCP_KEEPIDLE');
   applied.set(handle, merged);
 }
