@@ -6,7 +6,9 @@
 // saying why.
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
+import readline from 'node:readline';
 import { localhostCertificate } from './helpers/certificate';
+import { establishedSockets, peekOptions } from './helpers/programs';
 import { findRuntime, type RuntimeName } from './helpers/runtimes';
 
 const fixtures = path.join(__dirname, 'fixtures', 'runtimes');
@@ -152,5 +154,30 @@ describeRuntime('deno', 'Deno: the preload (deno run --require tcp-keepalive/reg
     expect(run.stderr).toMatch(
       /^tcp-keepalive\/register: KEEPCNT is set, but tcp-keepalive's native addon is not used \(Deno [\d.]+ exposes no socket descriptors\), and Deno [\d.]+'s setKeepAlive sets only on\/off and idle\n$/,
     );
+  });
+});
+
+describeRuntime('deno', 'Deno without --allow-env', (file) => {
+  test('the package loads and sets idle, read from outside: the environment it cannot read counts as unset', async () => {
+    const child = spawn(file, ['run', '--no-prompt', '--allow-net', '--allow-read', 'idle.cjs'], {
+      cwd: fixtures,
+      env: environment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let stderr = '';
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      const line = await new Promise<string>((resolve, reject) => {
+        readline.createInterface({ input: child.stdout }).once('line', resolve);
+        child.once('exit', (code) => reject(new Error(`idle.cjs exited with ${code}: ${stderr}`)));
+      });
+      const reported = JSON.parse(line) as { localPort?: number; remotePort?: number; error?: string };
+      expect(reported.error).toBeUndefined();
+      const socket = establishedSockets(child.pid as number).find((entry) => entry.localPort === reported.localPort);
+      expect(socket).toBeDefined();
+      expect(peekOptions(child.pid as number, socket?.fd as number)).toMatchObject({ enabled: true, idle: 5000 });
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

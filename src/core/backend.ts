@@ -69,8 +69,19 @@ const nodeBackend: typeof node.nodeBackend = (reason, cause) =>
   (require('./backends/node') as typeof node).nodeBackend(reason, cause);
 const nativeBackend: typeof native.nativeBackend = (binding) => (require('./backends/native') as typeof native).nativeBackend(binding);
 
-/** Read when the package loads, like the rest of its configuration; the choice itself waits for the first call. */
-const requested = process.env.TCP_KEEPALIVE_BACKEND;
+/**
+ * Read when the package loads, like the rest of its configuration; the choice
+ * itself waits for the first call. Deno without --allow-env throws NotCapable
+ * on any read of process.env: the variable is then unset, as it is to a
+ * program that cannot see it either.
+ */
+const requested = ((): string | undefined => {
+  try {
+    return process.env.TCP_KEEPALIVE_BACKEND;
+  } catch {
+    return undefined;
+  }
+})();
 
 function select(): Backend {
   if (requested === 'node') return nodeBackend('TCP_KEEPALIVE_BACKEND=node', null);
