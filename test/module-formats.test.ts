@@ -2,7 +2,17 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-const exported = ['detectionTime', 'disableKeepalive', 'enableKeepalive', 'getKeepalive', 'getKeepaliveStatus', 'getSystemDefaults', 'keepaliveConnector'];
+const exported = [
+  'detectionTime',
+  'disableKeepalive',
+  'enableKeepalive',
+  'getKeepalive',
+  'getKeepaliveStatus',
+  'getSystemDefaults',
+  'keepaliveConnector',
+  'middleboxPresets',
+  'suggestKeepalive',
+];
 
 test('ESM: import { enableKeepalive } from "tcp-keepalive"', () => {
   const out = execFileSync(process.execPath, [path.join(__dirname, 'fixtures/esm-import.mjs')], { encoding: 'utf8' });
