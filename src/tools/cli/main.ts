@@ -8,7 +8,7 @@ import { ExitCode, UsageError } from './outcome';
 type Command = (args: string[]) => Promise<ExitCode>;
 
 const isCommand = (name: string): name is CommandName => (commandNames as readonly string[]).includes(name);
-const expected = 'expected show, sysctl, check, idle-timeout or help';
+const expected = 'expected show, sysctl, check, idle-timeout, suggest or help';
 
 /** Commands load the native addon, so they are loaded only when run (help works without it). */
 async function load(name: CommandName): Promise<Command> {
@@ -21,6 +21,8 @@ async function load(name: CommandName): Promise<Command> {
       return (await import('./check')).check;
     case 'idle-timeout':
       return (await import('./idle-timeout')).idleTimeout;
+    case 'suggest':
+      return (await import('./suggest')).suggest;
   }
 }
 
