@@ -294,7 +294,7 @@ function writePage(results, sections) {
     callgrindDuration: fs.existsSync(callgrindResults)
       ? (() => {
           const cg = JSON.parse(fs.readFileSync(callgrindResults, 'utf8'));
-          return `${about(cg.durationMs)} for \`${cg.command}\` in the run above`;
+          return `\`${cg.command}\` took ${about(cg.durationMs)} for this page`;
         })()
       : 'not run for this page',
   };
