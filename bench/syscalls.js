@@ -8,7 +8,9 @@
 const { enableKeepalive, getKeepalive } = require('..');
 // The addon on its own, to split the library's cost into the native crossing
 // and the JavaScript around it (validation, handle checks, holding settings).
-const { binding } = require('../dist/binding');
+const loaded = require('../dist/core/binding').loadBinding();
+if (loaded.binding === null) throw loaded.failure;
+const { binding } = loaded;
 const { median, timePerCall, interleave, loopback, loadPeer, spawnWithin, progress, elapsed, fail } = require('./lib');
 
 const [floorBinary, floorAddonPath, roundsArg, iterationsArg] = process.argv.slice(2);

@@ -18,6 +18,7 @@ import {
   callNodeSetKeepAlive,
   classSetKeepAlive,
   overrideHandleSetKeepAlive,
+  nodeRecordIs,
   readNodeRecord,
   restoreHandleSetKeepAlive,
   writeNodeRecord,
@@ -83,7 +84,7 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
   try {
     const now = readNodeRecord(emitter);
     if (now !== undefined && now.enabled === entry.written.enabled && now.delaySeconds === entry.written.delaySeconds) {
-      writeNodeRecord(emitter, entry.before);
+      writeNodeRecord(emitter, entry.before.enabled, entry.before.delaySeconds);
     }
   } catch {
     // As said.
@@ -97,14 +98,21 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
  */
 function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
   const delaySeconds = Math.trunc(idleMs / 1000);
-  const now = readNodeRecord(socket);
-  if (now !== undefined) {
-    // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
-    if (now.enabled === enabled && now.delaySeconds === delaySeconds) return;
+  // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
+  const same = nodeRecordIs(socket, enabled, delaySeconds);
+  if (same === true) return;
+  if (same === false) {
     const entry = programRecords.get(socket);
-    if (entry === undefined) programRecords.set(socket, { before: now, written: { enabled, delaySeconds } });
-    else entry.written = { enabled, delaySeconds };
+    if (entry === undefined) {
+      const before = readNodeRecord(socket);
+      if (before !== undefined) programRecords.set(socket, { before, written: { enabled, delaySeconds } });
+    } else {
+      entry.written.enabled = enabled;
+      entry.written.delaySeconds = delaySeconds;
+    }
+    if (writeNodeRecord(socket, enabled, delaySeconds)) return;
   }
+  // A Node that keeps its record elsewhere: its own call updates it, with the handle's call muted.
   recording = true;
   try {
     callNodeSetKeepAlive(socket, enabled, idleMs);
