@@ -150,6 +150,9 @@ describe('a socket without settings to read fails, saying why', () => {
       expect(error.message).toBe(
         "Cannot check keepalive { enabled: true, idle: 5000 } on a socket still connecting: it is still connecting, and its settings can be read once it has emitted 'connect' (the check is synchronous: await once(socket, 'connect') first)",
       );
+      // Nothing was read: no actual value to diff against.
+      expect(error.actual).toBeUndefined();
+      expect(error.expected).toEqual({ enabled: true, idle: 5000 });
       await once(client, 'connect');
       enableKeepalive(client, { idle: 5000 });
       assertKeepalive(client, { idle: 5000 });

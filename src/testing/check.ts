@@ -40,8 +40,11 @@ export interface KeepaliveCheck {
   readonly problem?: string;
   /** Every socket was read and holds the expected values (and there was at least one). */
   readonly pass: boolean;
-  /** What the kernel holds, for runners' diffs: one object for a socket, an array for several. */
-  readonly actual: Compared | (Compared | undefined)[];
+  /**
+   * What the kernel holds, for runners' diffs: one object for a socket, an
+   * array for several; undefined for a socket whose settings cannot be read.
+   */
+  readonly actual: Compared | undefined | (Compared | undefined)[];
   /** What was expected, in the same shape as `actual`. */
   readonly expected: Compared | Compared[];
 }
@@ -180,7 +183,7 @@ export function checkKeepalive(target: unknown, expectedArgument: unknown, name 
     readings,
     ...(problem === undefined ? {} : { problem }),
     pass,
-    actual: single ? (readings[0]?.actual ?? {}) : readings.map((reading) => reading.actual),
+    actual: single ? readings[0]?.actual : readings.map((reading) => reading.actual),
     expected: single ? expectation.expected : readings.map(() => expectation.expected),
   };
 }
