@@ -33,9 +33,7 @@ function jestExpect(): Extendable {
 jestExpect().extend(keepaliveMatchers);
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace jest {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-empty-object-type
     interface Matchers<R, T = {}> {
       /** Passes when the kernel holds the expected keepalive settings (ms) for the socket, agent or sockets: see tcp-keepalive/matchers. */
       toHaveKeepalive(expected?: KeepaliveExpectation): R;
@@ -52,7 +50,6 @@ declare global {
 }
 
 declare module 'expect' {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
   interface Matchers<R extends void | Promise<void>, T = unknown> {
     /** Passes when the kernel holds the expected keepalive settings (ms) for the socket, agent or sockets: see tcp-keepalive/matchers. */
     toHaveKeepalive(expected?: KeepaliveExpectation): R;

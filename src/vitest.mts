@@ -15,7 +15,6 @@ import type { KeepaliveExpectation } from './testing/expectation.js';
 expect.extend(keepaliveMatchers);
 
 declare module 'vitest' {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars, @typescript-eslint/no-explicit-any
   interface Assertion<T = any> {
     /** Passes when the kernel holds the expected keepalive settings (ms) for the socket, agent or sockets: see tcp-keepalive/matchers. */
     toHaveKeepalive(expected?: KeepaliveExpectation): void;

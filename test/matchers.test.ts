@@ -11,7 +11,6 @@ import { closeAll, connectedPair, listen } from './helpers/loopback';
 
 afterEach(closeAll);
 
-// eslint-disable-next-line no-control-regex
 const plain = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
 
 /** The message of the failure `run` throws. */
