@@ -4,6 +4,7 @@
 import assert from 'node:assert';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import fc from 'fast-check';
 import { enableKeepalive, getKeepalive } from '../src';
 import { assertKeepalive } from '../src/assert';
 import { closeAll, connectedPair, listen, systemDefaults } from './helpers/loopback';
+import { localhostCertificate } from './helpers/certificate';
 
 afterEach(closeAll);
 
@@ -245,6 +247,27 @@ describe('an http.Agent: every socket it holds, in use and pooled', () => {
           `  ${label(socket)} holds { enabled: true, idle: 8000 }`,
       );
       expect(error.actual).toEqual([{ enabled: true, idle: 8000 }]);
+    } finally {
+      agent.destroy();
+      server.close();
+    }
+  });
+});
+
+describe('an https.Agent: its TLS sockets, named as such', () => {
+  test('passes on the settings, and a failure names the https.Agent', async () => {
+    const { key, cert } = localhostCertificate();
+    const server = https.createServer({ key, cert }, (_request, response) => response.end('ok'));
+    const port = await listen(server);
+    const agent = enableKeepalive(new https.Agent({ keepAlive: true, ca: cert }), { idle: 2000, count: 4 });
+    try {
+      const [response] = (await once(https.get({ host: 'localhost', port, agent }), 'response')) as [http.IncomingMessage];
+      assertKeepalive(agent, { idle: 2000, count: 4 });
+      assertKeepalive(response.socket, { idle: 2000, count: 4 });
+      expect(failure(() => assertKeepalive(agent, { count: 5 })).message).toMatch(
+        /^Expected keepalive \{ enabled: true, count: 5 \} on the https\.Agent's socket; it differs:\n {2}\S+ -> \S+ holds \{ enabled: true, count: 4 \}$/,
+      );
+      response.resume();
     } finally {
       agent.destroy();
       server.close();

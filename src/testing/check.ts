@@ -111,7 +111,7 @@ function resolveTarget(target: unknown, name: string): Target {
       subject: (count) => (count === 0 ? `the ${agentName}` : `the ${agentName}'s ${count === 1 ? 'socket' : `${count} sockets`}`),
     };
   }
-  if (isIterable(target) && typeof target !== 'string') {
+  if (isIterable(target)) {
     const sockets = [...target];
     sockets.forEach((socket, index) => {
       if (!(socket instanceof net.Socket)) throw invalidArgType(`${name}[${index}]`, 'an instance of net.Socket', socket);
