@@ -130,16 +130,16 @@ const codeOf = (error: unknown): unknown => (error as { code?: unknown } | null)
 /** The socket's settings, or why it has none; undefined for a socket to leave out (an agent's non-TCP socket). */
 function read(socket: net.Socket, expectation: ParsedExpectation, skipNonTcp: boolean): Reading | undefined {
   const label = describeSocket(socket);
+  // The socket's state, from its public properties: a failure of the code under test.
   if (socket.destroyed) return { label, differing: [], problem: CLOSED };
   if (socket.connecting) return { label, differing: [], problem: CONNECTING };
+  if (socket.pending) return { label, differing: [], problem: UNCONNECTED };
   let settings: KeepaliveSettings;
   try {
     settings = getKeepalive(socket);
   } catch (error) {
-    // Only the socket's state is a failure; anything else (not TCP, no addon) is the library's error.
+    // Anything else (not TCP, no addon) is the library's error, thrown as it is.
     switch (codeOf(error)) {
-      case 'ERR_SOCKET_CONNECTING':
-        return { label, differing: [], problem: UNCONNECTED };
       case 'ERR_SOCKET_CLOSED':
         return { label, differing: [], problem: CLOSED };
       case 'ERR_INVALID_ARG_VALUE':
