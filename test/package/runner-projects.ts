@@ -65,13 +65,13 @@ export const describeRun = (run: Run): string => `exit ${run.status}\n${run.stdo
 export const LOOPBACK = String.raw`127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+`;
 
 /**
- * The code block of docs/testing.md whose info string names `file`
- * (```js pool.test.js), written into `dir` of the project as that file.
+ * The code block of docs/testing.md that names itself `file` on its first line
+ * (`// pool.test.js`), written into `dir` of the project as that file.
  */
 export function writeDocExample(project: Project, dir: string, file: string): void {
   const text = fs.readFileSync(path.join(repoRoot, 'docs', 'testing.md'), 'utf8');
-  const block = [...text.matchAll(/^```\w+ (\S+)\n([\s\S]*?)^```$/gm)].find(([, name]) => name === file);
-  if (!block) throw new Error(`docs/testing.md has no code block for ${file}`);
+  const block = [...text.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].find(([, body]) => body.startsWith(`// ${file}\n`) || body.startsWith(`// ${file}:`));
+  if (!block) throw new Error(`docs/testing.md has no code block named ${file}`);
   fs.mkdirSync(path.join(project.dir, dir), { recursive: true });
-  fs.writeFileSync(path.join(project.dir, dir, file), block[2]);
+  fs.writeFileSync(path.join(project.dir, dir, file), block[1]);
 }

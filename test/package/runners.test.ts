@@ -151,7 +151,10 @@ describe('jest (with @types/jest), tcp-keepalive/jest in setupFilesAfterEnv', ()
       expect(run.status).toBe(0);
       const loaded = JSON.parse(run.stdout) as string[];
       const packages = [...new Set(loaded.map((file) => /node_modules\/((@[^/]+\/)?[^/]+)/.exec(file)?.[1]))];
-      expect({ specifier, packages: packages.sort() }).toEqual({ specifier, packages: ['node-gyp-build', 'tcp-keepalive'] });
+      // The package, and node-gyp-build if it loads the addon at once: nothing else, jest least of all.
+      const others = packages.filter((name) => name !== 'tcp-keepalive' && name !== 'node-gyp-build');
+      expect({ specifier, others }).toEqual({ specifier, others: [] });
+      expect(packages).toContain('tcp-keepalive');
       if (specifier === 'tcp-keepalive') {
         expect(loaded.filter((file) => file.includes('/dist/testing/'))).toEqual([]);
       }
