@@ -1,5 +1,5 @@
 // Packs the package as it would be published: `npm pack` (prepack builds the
-// prebuild, prepare compiles TypeScript) in a copy of the working tree, so the
+// prebuilds, prepare compiles TypeScript) in a copy of the working tree, so the
 // build/ and dist/ of the tree under test are never touched and nothing stale
 // in them can slip into the tarball.
 //
@@ -42,7 +42,7 @@ function pack(destination) {
     }
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
     // The build's noise (node-gyp's info lines) is shown only when packing fails.
-    process.stderr.write('tcp-keepalive: packing the tarball (npm pack, prebuildify) …\n');
+    process.stderr.write('tcp-keepalive: packing the tarball (npm pack, scripts/prebuild.sh) …\n');
     const packed = spawnSync(process.execPath, [npmCli(), 'pack', '--json', '--pack-destination', destination], {
       cwd: copy,
       encoding: 'utf8',
