@@ -1,5 +1,5 @@
 // Packs the package as it would be published: `npm pack` (prepack builds the
-// prebuild, prepare compiles TypeScript) in a copy of the working tree, so the
+// prebuilds, prepare compiles TypeScript) in a copy of the working tree, so the
 // build/ and dist/ of the tree under test are never touched and nothing stale
 // in them can slip into the tarball.
 //
@@ -44,7 +44,7 @@ function pack(destination) {
     // The build's noise (node-gyp's info lines) is shown only when packing
     // fails; meanwhile a line names each step as it starts, and another says
     // every 15 s that packing goes on (it compiles, which takes a while).
-    process.stderr.write('tcp-keepalive: packing the tarball (npm pack, prebuildify) …\n');
+    process.stderr.write('tcp-keepalive: packing the tarball (npm pack, scripts/prebuild.sh) …\n');
     const packed = spawnSync(process.execPath, [__filename, progressMode, copy, destination], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
