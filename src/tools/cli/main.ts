@@ -36,8 +36,16 @@ function wantsHelp(args: readonly string[]): boolean {
 }
 
 function version(): string {
-  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
+  // dist/tools/cli/ as tsc writes it, or dist/ for the bundle of scripts/bundle.js.
+  for (const up of [['..'], ['..', '..', '..']]) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(__dirname, ...up, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (manifest.name === 'tcp-keepalive') return manifest.version;
+    } catch {
+      // Not here: one more level up.
+    }
+  }
+  return 'unknown';
 }
 
 function helpFor(topics: string[]): string {
