@@ -10,22 +10,29 @@
 //     --repeat N: average the per-connection and per-request figures over N
 //                 runs each (single runs of those vary by up to 2 %)
 //
-// Takes about 12 minutes; says on stderr which valgrind run it starts, of how
-// many. Each valgrind run has a deadline (below): past it, the run is killed
+// With the default ROOT, also writes build/bench/callgrind.json (the counts,
+// the machine, the date, the command and its duration), which
+// `node bench/run.js --write` puts into bench/README.md.
+//
+// Takes many minutes: 28 valgrind runs (56 with --repeat 3), from a few
+// seconds to over a minute each; bench/README.md gives the last run's
+// duration when it includes its counts. Says on stderr which valgrind run it
+// starts, of how many. Each valgrind run has a deadline (below): past it, the run is killed
 // and this fails naming it. The children give up a little sooner themselves,
 // saying how far they got.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawnWithin, progress, elapsed } = require('./lib');
+const { spawnWithin, progress, elapsed, machine } = require('./lib');
 
 const args = process.argv.slice(2);
 const repeatAt = args.indexOf('--repeat');
 const repeat = repeatAt >= 0 ? Number(args.splice(repeatAt, 2)[1]) : 1;
 if (!(repeat >= 1)) throw new Error('--repeat takes a count >= 1');
 const roots = args.map((root) => path.resolve(root));
-if (roots.length === 0) roots.push(path.join(__dirname, '..'));
+const defaultRoot = roots.length === 0;
+if (defaultRoot) roots.push(path.join(__dirname, '..'));
 const calls = 200000;
 const name = 'callgrind';
 // Deadlines: one valgrind run (the longest take about a minute; the children
@@ -89,21 +96,22 @@ function main() {
     if (compiled.status !== 0) throw new Error(`${compiler} failed to compile bench/floor.c (exit ${compiled.status}, signal ${compiled.signal})`);
     // floor.c warms up with n / 10 + 1 iterations before its n timed ones.
     const floorIterations = (n) => n + Math.floor(n / 10) + 1;
+    // [label, count, id]: the id names the figure in build/bench/callgrind.json.
     const rows = [
-      ['C loop: 4 × setsockopt', perCall(floor, (n) => ['set', String(n)], scratch, floorIterations)],
-      ['C loop: 5 × getsockopt', perCall(floor, (n) => ['get', String(n)], scratch, floorIterations)],
+      ['C loop: 4 × setsockopt', perCall(floor, (n) => ['set', String(n)], scratch, floorIterations), 'floorSet'],
+      ['C loop: 5 × getsockopt', perCall(floor, (n) => ['get', String(n)], scratch, floorIterations), 'floorGet'],
     ];
     const child = path.join(__dirname, 'callgrind-child.js');
     // --single-threaded: no background compiler or GC threads whose timing
     // would change the counts from run to run.
     const node = (root, mode) => perCall(process.execPath, (n) => ['--single-threaded', child, root, mode, String(n)], scratch);
-    rows.push(["socket.setKeepAlive(true, delay)", node(roots[0], 'node-set')]);
+    rows.push(["socket.setKeepAlive(true, delay)", node(roots[0], 'node-set'), 'nodeSet']);
     for (const root of roots) {
       const tag = roots.length > 1 ? ` [${root}]` : '';
-      rows.push([`enableKeepalive(s, { idle, interval, count })${tag}`, node(root, 'enable')]);
-      rows.push([`  addon alone: binding.set${tag}`, node(root, 'native-set')]);
-      rows.push([`getKeepalive(s)${tag}`, node(root, 'get')]);
-      rows.push([`  addon alone: binding.get${tag}`, node(root, 'native-get')]);
+      rows.push([`enableKeepalive(s, { idle, interval, count })${tag}`, node(root, 'enable'), 'enable']);
+      rows.push([`  addon alone: binding.set${tag}`, node(root, 'native-set'), 'nativeSet']);
+      rows.push([`getKeepalive(s)${tag}`, node(root, 'get'), 'get']);
+      rows.push([`  addon alone: binding.get${tag}`, node(root, 'native-get'), 'nativeGet']);
     }
     // Whole connections: start-up cancels between 4 000 and 12 000 of them.
     const accept = path.join(__dirname, 'callgrind-accept.js');
@@ -113,13 +121,13 @@ function main() {
       return mean(() => (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000);
     };
     const without = perConnection(roots[0], 'without');
-    rows.push(['accepted connection (both ends in one process), without', without]);
+    rows.push(['accepted connection (both ends in one process), without', without, 'acceptWithout']);
     for (const root of roots) {
       const tag = roots.length > 1 ? ` [${root}]` : '';
       const serverForm = perConnection(root, 'server');
-      rows.push([`accepted connection, enableKeepalive(server, …)${tag} (${percent(serverForm / without - 1)})`, serverForm]);
+      rows.push([`accepted connection, enableKeepalive(server, …)${tag} (${percent(serverForm / without - 1)})`, serverForm, 'acceptServer']);
       const withLibrary = perConnection(root, 'with');
-      rows.push([`accepted connection, enableKeepalive in 'connection'${tag} (${percent(withLibrary / without - 1)})`, withLibrary]);
+      rows.push([`accepted connection, enableKeepalive in 'connection'${tag} (${percent(withLibrary / without - 1)})`, withLibrary, 'acceptWith']);
     }
     // Requests through a keepalive agent: start-up cancels between 4 000 and 12 000 of them.
     const agentChild = path.join(__dirname, 'callgrind-agent.js');
@@ -128,12 +136,12 @@ function main() {
       return mean(() => (instructions(process.execPath, args(12000), scratch) - instructions(process.execPath, args(4000), scratch)) / 8000);
     };
     const bare = perRequest(roots[0], 'none');
-    rows.push(['agent request (server in the same process), without', bare]);
+    rows.push(['agent request (server in the same process), without', bare, 'agentWithout']);
     for (const root of roots) {
       const tag = roots.length > 1 ? ` [${root}]` : '';
-      for (const [hook, label] of [['agent', 'enableKeepalive(agent, …)'], ['createConnection', 'createConnection'], ['socket', "request 'socket' event"]]) {
+      for (const [hook, label, id] of [['agent', 'enableKeepalive(agent, …)', 'agentApi'], ['createConnection', 'createConnection', 'agentCreateConnection'], ['socket', "request 'socket' event", 'agentSocket']]) {
         const count = perRequest(root, hook);
-        rows.push([`agent request, configured by ${label}${tag} (${percent(count / bare - 1)})`, count]);
+        rows.push([`agent request, configured by ${label}${tag} (${percent(count / bare - 1)})`, count, id]);
       }
     }
     if (runs !== totalRuns) progress(name, `note: ${runs} valgrind runs, ${totalRuns} announced`);
@@ -141,6 +149,22 @@ function main() {
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log(`user-space instructions (callgrind): per call (${calls} vs ${2 * calls} calls), per accepted connection and per agent request (4 000 vs 12 000${repeat > 1 ? `, mean of ${repeat} runs` : ''})`);
     for (const [label, count] of rows) console.log(`${label.padEnd(width)}  ${Math.round(count).toLocaleString('en-US').padStart(7)}`);
+    if (defaultRoot) {
+      const file = path.join(__dirname, '..', 'build', 'bench', 'callgrind.json');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const results = {
+        ...machine(),
+        date: new Date(started).toISOString(),
+        command: ['node', 'bench/callgrind.js', ...process.argv.slice(2)].join(' '),
+        durationMs: Date.now() - started,
+        valgrind: version.stdout.trim(),
+        calls,
+        repeat,
+        counts: Object.fromEntries(rows.map(([, count, id]) => [id, Math.round(count)])),
+      };
+      fs.writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+      progress(name, `counts written to build/bench/callgrind.json`);
+    }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // Shared pieces of the benchmarks: statistics, loopback sockets, the peers.
 'use strict';
 const net = require('node:net');
+const os = require('node:os');
 const { once } = require('node:events');
 const { spawnSync } = require('node:child_process');
 
@@ -223,7 +224,17 @@ function benchAgent(http, enableKeepalive, hook, options, sockets = 8) {
   return { agent, onSocket };
 }
 
+/**
+ * The machine a run measured, for the figures' header: Node, CPU model and
+ * cores, OS and kernel release.
+ */
+function machine() {
+  const cpus = os.cpus();
+  return { node: process.version, cpu: cpus[0]?.model ?? '?', cores: cpus.length, os: os.type(), kernel: os.release() };
+}
+
 module.exports = {
+  machine,
   median,
   timePerCall,
   interleave,

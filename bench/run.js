@@ -2,11 +2,16 @@
 // prints a table of figures and ratios. Exits non-zero only on errors (a
 // benchmark that fails to run), never because of a figure.
 //
-//   node bench/run.js [--quick] [--markdown] [--from RESULTS.json]
+//   node bench/run.js [--quick] [--markdown] [--write] [--from RESULTS.json]
 //     --quick     fewer rounds and calls (a smoke run; figures are noisier)
-//     --markdown  print the tables as Markdown (for the README)
-//     --from      print the tables of an earlier run (build/bench/results.json)
-//                 instead of running
+//     --markdown  print the tables as Markdown
+//     --write     also write bench/README.md: bench/README.template.md filled
+//                 in with this run (machine, date, command, duration, tables,
+//                 and the figures its prose quotes), plus the instruction
+//                 counts of the last `node bench/callgrind.js`
+//                 (build/bench/callgrind.json) when there are some
+//     --from      print (or --write) the tables of an earlier run
+//                 (build/bench/results.json) instead of running
 //
 // Progress goes to stderr: which benchmark runs, which of how many, and each
 // benchmark's own "[name] round 3/21 …" lines. Every benchmark has deadlines
@@ -16,17 +21,24 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawnWithin, progress, elapsed, duration, Failure } = require('./lib');
+const { spawnWithin, progress, elapsed, duration, machine, Failure } = require('./lib');
 
-const quick = process.argv.includes('--quick');
-const fromIndex = process.argv.indexOf('--from');
-const from = fromIndex > 0 ? process.argv[fromIndex + 1] : undefined;
-const markdown = process.argv.includes('--markdown');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const fromIndex = args.indexOf('--from');
+const from = fromIndex >= 0 ? args[fromIndex + 1] : undefined;
+const write = args.includes('--write');
+const markdown = write || args.includes('--markdown');
 const root = path.join(__dirname, '..');
+const page = path.join(__dirname, 'README.md');
+const template = path.join(__dirname, 'README.template.md');
+const callgrindResults = path.join(root, 'build', 'bench', 'callgrind.json');
+// The command as it was typed: npm run bench passes its arguments after --.
+const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}` : ['node bench/run.js', ...args].join(' ');
 
 const sizes = quick
-  ? { syscallRounds: 5, syscallCalls: 5000, agentRounds: 3, agentRequests: 2000, acceptRounds: 3, acceptConnections: 1000, importRuns: 5, memoryCalls: 100000, memorySockets: 10000 }
-  : { syscallRounds: 21, syscallCalls: 20000, agentRounds: 21, agentRequests: 10000, acceptRounds: 31, acceptConnections: 3000, importRuns: 21, memoryCalls: 1000000, memorySockets: 100000 };
+  ? { syscallRounds: 5, syscallCalls: 5000, agentRounds: 3, agentRequests: 2000, acceptRounds: 3, acceptConnections: 1000, importRuns: 5, memoryCalls: 100000, memorySockets: 10000, installRuns: 2 }
+  : { syscallRounds: 21, syscallCalls: 20000, agentRounds: 21, agentRequests: 10000, acceptRounds: 31, acceptConnections: 3000, importRuns: 21, memoryCalls: 1000000, memorySockets: 100000, installRuns: 10 };
 
 const name = 'run';
 // Deadlines: a whole benchmark process (its own deadlines normally fire
@@ -34,7 +46,7 @@ const name = 'run';
 const sectionMs = quick ? 5 * 60000 : 20 * 60000;
 const compileMs = 120000;
 const started = Date.now();
-const sectionCount = 7;
+const sectionCount = 8;
 let sectionsRun = 0;
 
 /** Runs one benchmark script in its own node process and returns its JSON. */
@@ -85,13 +97,14 @@ const ratio = (value) => `${value.toFixed(2)}×`;
 const percent = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(value * 100).toFixed(1)} %`;
 const megabytes = (bytes) => `${bytes >= 0 ? '+' : '−'}${(Math.abs(bytes) / 2 ** 20).toFixed(1)} MiB`;
 
+/** One table, as text or Markdown (with its notes below it). */
 function table(title, header, rows, notes = []) {
   const lines = [];
   if (markdown) {
     lines.push(`**${title}**`, '');
     lines.push(`| ${header.join(' | ')} |`, `|${header.map((_, k) => (k === 0 ? '---' : '---:')).join('|')}|`);
     for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
-    if (notes.length) lines.push('', ...notes.map((note) => `${note}  `));
+    if (notes.length) lines.push('', ...notes.map((note, k) => (k < notes.length - 1 ? `${note}  ` : note)));
   } else {
     const widths = header.map((h, k) => Math.max(h.length, ...rows.map((row) => String(row[k]).length)));
     const line = (cells) => cells.map((cell, k) => (k === 0 ? String(cell).padEnd(widths[k]) : String(cell).padStart(widths[k]))).join('  ');
@@ -99,7 +112,7 @@ function table(title, header, rows, notes = []) {
     for (const row of rows) lines.push(line(row));
     for (const note of notes) lines.push(`  ${note}`);
   }
-  console.log(`${lines.join('\n')}\n`);
+  return lines.join('\n');
 }
 
 function verdict(met, target) {
@@ -132,12 +145,12 @@ function syscallTable(title, rows, target) {
       `fastest other way: ${fastest.label} at ${ratio(fastest.ns / ours.ns)} the library's time; faster than every peer: ${ours.ns < fastest.ns ? 'yes' : 'NO'}`,
     );
   }
-  table(title, ['contender', 'syscalls', 'ns/call', '× C floor', '× C in Node', '× library', 'read back'], body, notes);
+  return table(title, ['contender', 'syscalls', 'ns/call', '× C floor', '× C in Node', '× library', 'read back'], body, notes);
 }
 
 function run() {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tcp-keepalive-bench-'));
-  const results = { quick, node: process.version, cpu: os.cpus()[0]?.model ?? '?', cores: os.cpus().length, kernel: os.release() };
+  const results = { quick, ...machine(), date: new Date(started).toISOString(), command, load: { start: os.loadavg()[0] } };
   try {
     progress(name, `${sectionCount} benchmarks${quick ? ', quick run' : ''}; compiling the C floor first (each benchmark is stopped after ${duration(sectionMs)})`);
     const floor = compileFloor(scratch);
@@ -151,6 +164,7 @@ function run() {
       sockets: section('memory.js', ['sockets', sizes.memorySockets], ['--expose-gc']),
       socketsWithout: section('memory.js', ['sockets-without', sizes.memorySockets], ['--expose-gc']),
     };
+    results.install = section('install.js', [sizes.installRuns]);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -160,27 +174,147 @@ function run() {
     .filter((k) => results.accept[k].dropped > 0 || results.accept[k].leftOpen > 0)
     .map((k) => `${k}: ${results.accept[k].dropped} dropped, ${results.accept[k].leftOpen} left open`);
   if (acceptNotes.length) progress(name, `note: accept.js rounds saw connections dropped by the kernel (rates count the accepted ones): ${acceptNotes.join('; ')}`);
+  results.durationMs = Date.now() - started;
+  results.load.end = os.loadavg()[0];
   fs.mkdirSync(path.join(root, 'build', 'bench'), { recursive: true });
   fs.writeFileSync(path.join(root, 'build', 'bench', 'results.json'), JSON.stringify(results, null, 2));
   progress(name, `all ${sectionsRun} benchmarks done in ${elapsed(started)}; results in build/bench/results.json`);
   return results;
 }
 
+// ---- the page: bench/README.md from bench/README.template.md ----
+
+const kib = (bytes) => `${fixed(bytes / 1000)} kB`;
+const seconds = (ms) => `${fixed(ms / 1000, 2)} s`;
+const signed = (value) => `${value >= 0 ? '+' : '−'}${Math.abs(Math.round(value * 100))} %`;
+/** 329 000 → "about 5.5 minutes (329 s)". */
+const about = (ms) => (ms >= 90000 ? `about ${Math.round(ms / 30000) / 2} minutes (${Math.round(ms / 1000)} s)` : `about ${Math.round(ms / 1000)} s`);
+const utc = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+/** 329 000 → "5 min 29 s". */
+const took = (ms) => {
+  const total = Math.round(ms / 1000);
+  return total < 60 ? `${total} s` : `${Math.floor(total / 60)} min ${total % 60} s`;
+};
+
+/** The run's header: machine, date, command and duration, load. */
+function runHeader(results) {
+  const lines = [
+    `- Machine: ${results.cpu}, ${results.cores} cores; ${results.os ?? 'Linux'} ${results.kernel}; Node ${results.node}; the C floor built with ${results.compiler}.`,
+    `- Date: ${results.date ? utc(results.date) : 'not recorded'}.`,
+    `- Command: \`${results.command ?? 'npm run bench'}\`, which took ${results.durationMs ? took(results.durationMs) : 'an unrecorded time'}.`,
+  ];
+  if (results.load) {
+    const busy = Math.max(results.load.start, results.load.end) > results.cores / 2;
+    lines.push(
+      `- Load average (1 min): ${results.load.start.toFixed(1)} at the start, ${results.load.end.toFixed(1)} at the end, on ${results.cores} cores${busy ? ': other work shared the machine, so the wall-clock figures are noisier than on an idle one' : ''}.`,
+    );
+  }
+  if (results.quick) lines.push('- **A quick run** (`--quick`: fewer rounds and calls): its figures are noisier than a full run\'s.');
+  return lines.join('\n');
+}
+
+/** The instruction counts of the last `node bench/callgrind.js`, with that run's own header, or why there are none. */
+function instructions() {
+  if (!fs.existsSync(callgrindResults)) {
+    return '**Instructions** (callgrind): not measured for this page: there was no build/bench/callgrind.json from `node bench/callgrind.js` when it was written.';
+  }
+  const c = JSON.parse(fs.readFileSync(callgrindResults, 'utf8'));
+  const n = c.counts;
+  const count = (value) => fixed(value);
+  const vs = (value, base) => `${count(value)} (${percent(value / base - 1)})`;
+  const mean = c.repeat > 1 ? ` (mean of ${c.repeat} runs)` : '';
+  return [
+    table(
+      `Instructions, user space (valgrind --tool=callgrind; the kernel's part of each syscall is not counted)`,
+      ['', 'instructions'],
+      [
+        ['C loop, per 4 × setsockopt / 5 × getsockopt', `${count(n.floorSet)} / ${count(n.floorGet)}`],
+        ['socket.setKeepAlive(true, delay)', count(n.nodeSet)],
+        [`enableKeepalive(s, { idle, interval, count }) (addon alone: ${count(n.nativeSet)})`, count(n.enable)],
+        [`getKeepalive(s) (addon alone: ${count(n.nativeGet)})`, count(n.get)],
+        [`per accepted connection, both ends in one process, without the library${mean}`, count(n.acceptWithout)],
+        ['the same with enableKeepalive(server, …)', vs(n.acceptServer, n.acceptWithout)],
+        ["the same, enableKeepalive(socket, …) in 'connection'", vs(n.acceptWith, n.acceptWithout)],
+        [`per request through a keepalive agent, without the library${mean}`, count(n.agentWithout)],
+        ['the same with enableKeepalive(agent, …)', vs(n.agentApi, n.agentWithout)],
+        ["the same, configured in createConnection / from the 'socket' event", `${vs(n.agentCreateConnection, n.agentWithout)} / ${vs(n.agentSocket, n.agentWithout)}`],
+      ],
+    ),
+    '',
+    `From a run of its own: \`${c.command}\` on ${utc(c.date)}, which took ${took(c.durationMs)}; Node ${c.node}, ${c.cpu}, ${c.cores} cores, ${c.os} ${c.kernel}, ${c.valgrind}.`,
+  ].join('\n');
+}
+
+/** Fills {{name}} in the template; a name without a value is an error, so the prose never shows a stale figure. */
+function fill(text, values) {
+  return text.replace(/\{\{(\w+)\}\}/g, (_, key) => {
+    if (!(key in values)) throw new Failure(`bench/README.template.md asks for {{${key}}}, which the run does not give`);
+    return values[key];
+  });
+}
+
+function writePage(results, sections) {
+  const s = results.syscalls;
+  const row = (rows, name) => rows.find((r) => r.name === name && !r.unavailable);
+  const ratioOf = (rows, name, base) => {
+    const r = row(rows, name);
+    const b = row(rows, base);
+    return r && b ? r.ns / b.ns : undefined;
+  };
+  const times = (value, why) => (value === undefined ? `(not measured: ${why})` : `${value.toFixed(value >= 10 ? 0 : value >= 3 ? 1 : 2)}×`);
+  const setFloor = ratioOf(s.set, 'library', 'floor');
+  const getFloor = ratioOf(s.get, 'library', 'floor');
+  const setInside = ratioOf(s.set, 'library', 'inside');
+  const getInside = ratioOf(s.get, 'library', 'inside');
+  const insideSet = ratioOf(s.set, 'inside', 'floor');
+  const insideGet = ratioOf(s.get, 'inside', 'floor');
+  const met = [setFloor <= 1.1 && 'setting', getFloor <= 1.1 && 'reading'].filter(Boolean);
+  const a = results.agent;
+  const c = results.accept;
+  const values = {
+    generated: `> Generated by \`npm run bench -- --write\` from the run described below; edit bench/README.template.md, not this file.`,
+    run: runHeader(results),
+    ...sections,
+    instructions: instructions(),
+    insideCost: insideSet && insideGet ? `${signed(insideSet - 1)} for setting and ${signed(insideGet - 1)} for reading` : 'not measured',
+    getVsFloor: ratio(getFloor),
+    getVsInside: getInside ? ratio(getInside) : 'not measured',
+    setVsFloor: ratio(setFloor),
+    setVsInside: setInside ? ratio(setInside) : 'not measured',
+    goal: met.length === 2 ? 'met for both' : met.length === 1 ? `met for ${met[0]} only` : 'not met',
+    setAddonVsInside: times(ratioOf(s.set, 'native', 'inside'), 'no C loop inside Node'),
+    getAddonVsInside: times(ratioOf(s.get, 'native', 'inside'), 'no C loop inside Node'),
+    nodeSetVsLibrary: times(ratioOf(s.set, 'node', 'library'), 'unavailable'),
+    sockoptVsLibrary: times(ratioOf(s.set, 'sockopt', 'library'), 'sockopt unavailable'),
+    netKeepaliveVsLibrary: times(ratioOf(s.set, 'node+net-keepalive', 'library'), 'net-keepalive unavailable'),
+    agentApi: percent(a.agentApi.rate / a.without.rate - 1),
+    acceptServer: percent(c.server.rate / c.without.rate - 1),
+    acceptBusy: percent(c.busy.rate / c.without.rate - 1),
+    benchDuration: results.durationMs ? `${about(results.durationMs)} in the run above${results.quick ? ' (a quick run)' : ''}` : 'duration not recorded',
+    callgrindDuration: fs.existsSync(callgrindResults)
+      ? (() => {
+          const cg = JSON.parse(fs.readFileSync(callgrindResults, 'utf8'));
+          return `\`${cg.command}\` took ${about(cg.durationMs)} for this page`;
+        })()
+      : 'not run for this page',
+  };
+  fs.writeFileSync(page, fill(fs.readFileSync(template, 'utf8'), values));
+  progress(name, `wrote ${path.relative(root, page)}`);
+}
+
 function main() {
   const results = from ? JSON.parse(fs.readFileSync(from, 'utf8')) : run();
+  const sections = {};
 
-  console.log(
-    `\nNode ${results.node}, ${results.cpu} (${results.cores} cores), Linux ${results.kernel}, floor built with ${results.compiler}${results.quick ? ' — QUICK RUN' : ''}\n`,
-  );
   const s = results.syscalls;
-  syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers');
-  syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor');
+  sections.set = syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers');
+  sections.get = syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor');
 
   const a = results.agent;
   const viaCreate = a.createConnection.rate / a.without.rate;
   const viaEvent = a.socketEvent.rate / a.without.rate;
   const viaApi = a.agentApi.rate / a.without.rate;
-  table(
+  sections.agent = table(
     `Keepalive http.Agent (${a.sockets} sockets, ${fixed(a.requests)} requests a round), median of ${a.rounds} interleaved rounds`,
     ['', 'requests/s', '× without', 'read back'],
     [
@@ -197,7 +331,7 @@ function main() {
 
   const c = results.accept;
   const acceptRatio = c.with.rate / c.without.rate;
-  table(
+  sections.accept = table(
     `Server accepting loopback connections (${fixed(c.connections)} a round, ${c.concurrency} at a time), median of ${c.rounds} interleaved rounds`,
     ['', 'accepted/s', '× without', 'read back'],
     [
@@ -213,7 +347,7 @@ function main() {
   );
 
   const i = results.import;
-  table(
+  sections.import = table(
     `Import cost in a fresh process, median of ${i.runs} runs each, alternating`,
     ['', 'require() ms', 'whole process ms'],
     [
@@ -225,7 +359,7 @@ function main() {
 
   const m = results.memory;
   const growth = (r) => [megabytes(r.after.rss - r.before.rss), megabytes(r.after.heapUsed - r.before.heapUsed)];
-  table(
+  sections.memory = table(
     'Memory growth after a warm-up and full GC (RSS and V8 heap, after − before)',
     ['', 'RSS', 'heap used'],
     [
@@ -234,6 +368,31 @@ function main() {
       [`the same ${fixed(m.socketsWithout.sockets)} connections without the library (reference)`, ...growth(m.socketsWithout)],
     ],
   );
+
+  const n = results.install;
+  if (n) {
+    const spread = (r) => [seconds(r.medianMs), `${seconds(r.minMs)} – ${seconds(r.maxMs)}`];
+    sections.install = table(
+      `npm install of the packed tarball into an empty project (npm ${n.npm}, cache warm, Node's headers on disk), median of ${n.runs} interleaved rounds`,
+      ['', 'median', 'range'],
+      [
+        ['with the prebuild (the install script only checks that it loads)', ...spread(n.prebuild)],
+        ['--build-from-source (node-gyp compiles the addon)', ...spread(n.build)],
+        ['--ignore-scripts (the prebuild, no script at all)', ...spread(n.ignoreScripts)],
+      ],
+      [
+        `building from source: ${ratio(n.build.medianMs / n.prebuild.medianMs)} the time of an install with the prebuild`,
+        `tarball ${kib(n.tarballBytes)} (${kib(n.unpackedBytes)} unpacked)${n.prebuildFile ? `, of which the prebuild ${n.prebuildFile.path}: ${kib(n.prebuildFile.bytes)}` : ''}`,
+      ],
+    );
+  } else {
+    sections.install = '**Install**: not measured in this run (it predates bench/install.js).';
+  }
+
+  const order = ['set', 'get', 'agent', 'accept', 'import', 'memory', 'install'];
+  console.log(`\n${runHeader(results)}\n`);
+  for (const key of order) console.log(`${sections[key]}\n`);
+  if (write) writePage(results, sections);
 }
 
 try {

@@ -4,6 +4,8 @@ export { getKeepaliveStatus } from './core/status';
 export type { KeepaliveStatus, TcpState } from './core/status';
 export { getSystemDefaults, detectionTime } from './core/defaults';
 export type { SystemDefaults, DetectionInput } from './core/defaults';
+export { suggestKeepalive, middleboxPresets } from './core/suggest';
+export type { KeepaliveGoals, KeepaliveSuggestion, Middlebox, MiddleboxPreset, SuggestedOptions } from './core/suggest';
 export type { KeepaliveOptions, KeepaliveSettings } from './core/options';
 export type { KeepaliveErrorCode, KeepaliveSystemError } from './core/errors';
 export { keepaliveConnector } from './integrations/undici';

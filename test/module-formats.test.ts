@@ -2,7 +2,17 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
-const exported = ['detectionTime', 'disableKeepalive', 'enableKeepalive', 'getKeepalive', 'getKeepaliveStatus', 'getSystemDefaults', 'keepaliveConnector'];
+const exported = [
+  'detectionTime',
+  'disableKeepalive',
+  'enableKeepalive',
+  'getKeepalive',
+  'getKeepaliveStatus',
+  'getSystemDefaults',
+  'keepaliveConnector',
+  'middleboxPresets',
+  'suggestKeepalive',
+];
 
 test('ESM: import { enableKeepalive } from "tcp-keepalive"', () => {
   const out = execFileSync(process.execPath, [path.join(__dirname, 'fixtures/esm-import.mjs')], { encoding: 'utf8' });
@@ -17,4 +27,30 @@ test('CommonJS: require("tcp-keepalive") exports exactly the public API', () => 
     encoding: 'utf8',
   });
   expect(JSON.parse(out)).toEqual(exported);
+});
+
+test('require("tcp-keepalive") loads two files of the package (index.js, runtime.js) and no addon, CLI or lab; the first call loads the addon', () => {
+  const script = `
+    const before = new Set(Object.keys(require.cache));
+    const library = require('tcp-keepalive');
+    const ours = () => Object.keys(require.cache).filter((file) => !before.has(file)).map((file) => require('node:path').relative(process.cwd(), file));
+    const atImport = ours();
+    library.detectionTime({ idle: 1000, interval: 1000, count: 1 });
+    const afterPureCall = ours();
+    const net = require('node:net');
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const socket = net.connect(server.address().port, '127.0.0.1', () => {
+        library.enableKeepalive(socket, { idle: 5000 });
+        console.log(JSON.stringify({ atImport, afterPureCall, afterEnable: ours() }));
+        socket.destroy();
+        server.close();
+      });
+    });`;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: path.join(__dirname, '..'), encoding: 'utf8' });
+  const { atImport, afterPureCall, afterEnable } = JSON.parse(out) as Record<string, string[]>;
+  expect(atImport).toEqual(['dist/index.js', 'dist/runtime.js']);
+  expect(afterPureCall).toEqual(atImport);
+  // The addon, through node-gyp-build, on the first call that needs it.
+  expect(afterEnable).toEqual(expect.arrayContaining(['dist/index.js', 'dist/runtime.js', 'build/Release/tcp_keepalive.node']));
+  expect(afterEnable.filter((file) => /tools|cli|lab/.test(file))).toEqual([]);
 });

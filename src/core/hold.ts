@@ -19,6 +19,7 @@ import {
   callNodeSetKeepAlive,
   classSetKeepAlive,
   overrideHandleSetKeepAlive,
+  nodeRecordIs,
   readNodeRecord,
   restoreHandleSetKeepAlive,
   writeNodeRecord,
@@ -87,7 +88,7 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
   try {
     const now = readNodeRecord(emitter);
     if (now !== undefined && now.enabled === entry.written.enabled && now.delayMs === entry.written.delayMs) {
-      writeNodeRecord(emitter, entry.before);
+      writeNodeRecord(emitter, entry.before.enabled, entry.before.delayMs);
     }
   } catch {
     // As said.
@@ -101,14 +102,21 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
  */
 function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
   const delayMs = asRecorded(idleMs);
-  const now = readNodeRecord(socket);
-  if (now !== undefined) {
-    // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
-    if (now.enabled === enabled && now.delayMs === delayMs) return;
+  // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
+  const same = nodeRecordIs(socket, enabled, delayMs);
+  if (same === true) return;
+  if (same === false) {
     const entry = programRecords.get(socket);
-    if (entry === undefined) programRecords.set(socket, { before: now, written: { enabled, delayMs } });
-    else entry.written = { enabled, delayMs };
+    if (entry === undefined) {
+      const before = readNodeRecord(socket);
+      if (before !== undefined) programRecords.set(socket, { before, written: { enabled, delayMs } });
+    } else {
+      entry.written.enabled = enabled;
+      entry.written.delayMs = delayMs;
+    }
+    if (writeNodeRecord(socket, enabled, delayMs)) return;
   }
+  // A Node that keeps its record elsewhere: its own call updates it, with the handle's call muted.
   recording = true;
   try {
     callNodeSetKeepAlive(socket, enabled, idleMs);

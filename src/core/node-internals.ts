@@ -330,13 +330,38 @@ export function readNodeRecord(socket: net.Socket): NodeRecord | undefined {
   }
 }
 
-/** Writes Node's record alone: no handle is called (a new one would get it at connect). */
-export function writeNodeRecord(socket: net.Socket, record: NodeRecord): void {
-  const symbols = symbolsOf(socket);
-  if (symbols === undefined) return;
-  const fields = socket as unknown as Record<symbol, unknown>;
-  fields[symbols.enabled] = record.enabled;
-  fields[symbols.delay] = Math.trunc(record.delayMs / recordUnitMs);
+/**
+ * Whether Node's record says exactly this (`delayMs` as asRecorded gives it),
+ * without allocating (this runs on every enableKeepalive); undefined where
+ * the record cannot be found.
+ */
+export function nodeRecordIs(socket: net.Socket, enabled: boolean, delayMs: number): boolean | undefined {
+  try {
+    const symbols = symbolsOf(socket);
+    if (symbols === undefined) return undefined;
+    const fields = socket as unknown as Record<symbol, unknown>;
+    return (fields[symbols.enabled] === true) === enabled && (Number(fields[symbols.delay]) || 0) * recordUnitMs === delayMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes Node's record alone: no handle is called (a new one would get it at
+ * connect). Returns false where the record cannot be found.
+ */
+export function writeNodeRecord(socket: net.Socket, enabled: boolean, delayMs: number): boolean {
+  try {
+    const symbols = symbolsOf(socket);
+    if (symbols === undefined) return false;
+    const fields = socket as unknown as Record<symbol, unknown>;
+    fields[symbols.enabled] = enabled;
+    fields[symbols.delay] = Math.trunc(delayMs / recordUnitMs);
+    return true;
+  } catch {
+    // An http2 session's socket that is no longer bound.
+    return false;
+  }
 }
 
 const nodeSetKeepAlive = Socket.prototype.setKeepAlive;

@@ -1,5 +1,6 @@
-// jest globalSetup: compiles src/ to dist/ so that tests running child
-// processes exercise the same build users get, never a stale one.
+// jest globalSetup: builds dist/ as npm run build does (tsc, then the bundle
+// of scripts/bundle.js), so that tests running child processes exercise the
+// same build users get, never a stale one.
 const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
@@ -9,4 +10,5 @@ module.exports = function buildDist() {
     cwd: root,
     stdio: 'inherit',
   });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.js')], { cwd: root, stdio: 'inherit' });
 };

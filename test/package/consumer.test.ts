@@ -49,10 +49,20 @@ beforeAll(() => {
   if (install.status !== 0) throw new Error(`npm install failed:\n${install.stderr}`);
   manifest = installedManifest(project);
   packageDir = path.join(project.dir, 'node_modules', 'tcp-keepalive');
-  for (const file of fs.readdirSync(fixtures)) fs.copyFileSync(path.join(fixtures, file), path.join(project.dir, file));
+  // fixtures/runners holds other projects' files (runners.test.ts, node-test.test.ts).
+  for (const file of fs.readdirSync(fixtures, { withFileTypes: true })) {
+    if (file.isFile()) fs.copyFileSync(path.join(fixtures, file.name), path.join(project.dir, file.name));
+  }
 });
 
 afterAll(() => project?.remove());
+
+/**
+ * The subpaths to load here. tcp-keepalive/jest and tcp-keepalive/vitest extend
+ * a test runner's expect and load only inside it: runners.test.ts runs them there.
+ */
+const loadableSubpaths = (): ReturnType<typeof exportedSubpaths> =>
+  exportedSubpaths(manifest).filter(({ subpath }) => subpath !== './jest' && subpath !== './vitest');
 
 const inProject = (args: string[]): Run => node(args, project.dir, userEnv({ PATH: project.nodeOnlyPath }));
 
@@ -66,8 +76,9 @@ test('installs with scripts ignored and no compiler reachable, and brings its pr
   expect(install.status).toBe(0);
   // Nothing was built: the addon is the prebuild from the tarball.
   expect(fs.existsSync(path.join(packageDir, 'build'))).toBe(false);
-  expect(fs.readdirSync(path.join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`))).toEqual([
+  expect(fs.readdirSync(path.join(packageDir, 'prebuilds', `${process.platform}-${process.arch}`)).sort()).toEqual([
     'tcp-keepalive.glibc.node',
+    'tcp-keepalive.musl.node',
   ]);
 });
 
@@ -85,7 +96,7 @@ describe.each([
 });
 
 test('every subpath in the exports map loads, with the same names from require and import', () => {
-  const subpaths = exportedSubpaths(manifest);
+  const subpaths = loadableSubpaths();
   expect(subpaths.map(({ subpath }) => subpath)).toContain('.');
   const loaded = json<Record<string, { cjs: unknown; esm: unknown }>>(
     inProject(['exports.mjs', ...subpaths.map(({ specifier }) => specifier)]),
@@ -159,7 +170,7 @@ describe('TypeScript (tsc --noEmit --strict --exactOptionalPropertyTypes, types 
   });
 
   test('every subpath export has types for every name it exports at run time', () => {
-    const subpaths = exportedSubpaths(manifest);
+    const subpaths = loadableSubpaths();
     const loaded = json<Record<string, { cjs: string[]; esm: string[] }>>(
       inProject(['exports.mjs', ...subpaths.map(({ specifier }) => specifier)]),
     );

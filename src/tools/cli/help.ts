@@ -1,10 +1,12 @@
 // Help texts. Kept apart from the commands so that --help works without
 // loading the native addon. The option lines and exit codes are made from
 // the tables they describe (core/options.ts, outcome.ts).
+import { formatDuration } from '../../core/duration';
 import { OPTION_SPECS } from '../../core/options';
-import { exitCodeMeanings } from './outcome';
+import { middleboxPresets } from '../../core/suggest';
+import { ExitCode, exitCodeMeanings } from './outcome';
 
-export const commandNames = ['show', 'sysctl', 'check', 'idle-timeout'] as const;
+export const commandNames = ['show', 'sysctl', 'check', 'idle-timeout', 'suggest'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 const durations = `Durations: 30s, 2m, 1h, 1h30m, 1.5s, 250ms; a bare number is seconds.`;
@@ -41,6 +43,8 @@ Commands:
                    measure how long the path to HOST:PORT keeps an idle
                    connection (NAT, firewall, load balancer), with keepalive
                    probes alone, and suggest a keepalive idle below it
+  suggest          keepalive settings for a detection target (--detect-within 30s)
+                   and/or a middlebox (--behind aws-nlb, --idle-timeout 350s)
   help [COMMAND]   this text, or a command's (same as COMMAND --help)
 
 Options:
@@ -51,6 +55,11 @@ ${durations}
 
 ${exitCodes}
 `;
+
+/** "  aws-nlb            350s   AWS Network Load Balancer", one per preset. */
+const presetLines = Object.entries(middleboxPresets)
+  .map(([preset, box]) => `  ${preset.padEnd(18)} ${formatDuration(box.idleTimeout).padEnd(6)} ${box.name}`)
+  .join('\n');
 
 export const commandHelp: Readonly<Record<CommandName, string>> = {
   show: `Usage: tcp-keepalive show [--json]
@@ -171,5 +180,43 @@ Exit codes:
      (its own keepalive, or data): the bounds so far are printed
   5  stopped (Ctrl-C, SIGTERM, the time limit) before the bounds met the
      precision: the bounds so far are printed
+`,
+
+  suggest: `Usage: tcp-keepalive suggest [--detect-within DURATION]
+         [--behind PRESET | --idle-timeout DURATION] [--in-flight] [--json]
+
+Prints keepalive settings for what you want rather than three numbers: a dead
+peer of an idle connection noticed within --detect-within, and/or the
+middlebox on the path (a load balancer, a NAT) kept from forgetting an idle
+connection. Then the detection time they give, the line for enableKeepalive,
+the preload's variables and the sysctl lines. Whole seconds, count 3 (fewer
+only for targets under 4.6s). The target holds even with kernel timers firing
+late (up to 1/8); the first probe, and its repeat should it be lost, leave 2s
+before the middlebox's timeout, late timers included.
+
+Options:
+  --detect-within DURATION  notice a dead peer within this (at least 2.294s)
+  --behind PRESET           the middlebox, by its documented idle timeout:
+${presetLines.replace(/^/gm, '    ')}
+  --idle-timeout DURATION   the middlebox's idle timeout, if you know it
+                            (tcp-keepalive idle-timeout measures it: give
+                            the lower bound it prints)
+  --in-flight               also bound the wait while sent data is not
+                            acknowledged: adds userTimeout (Linux). A live
+                            peer that stops reading for that long is cut
+                            off too (zero window): only where peers always read
+  --json                    print one object: options (idle, interval, count,
+                            userTimeout where set; ms), detectionMs,
+                            latestDetectionMs, middlebox, notes, preload,
+                            sysctl
+  -h, --help                show this help
+
+TCP keepalive does not keep layer-7 proxies (AWS Application and Classic Load
+Balancers, Cloudflare's HTTP proxy): they count only data, and are refused.
+${durations}
+
+Exit codes: ${ExitCode.Ok} done, ${ExitCode.Failure} an option the platform cannot set (--in-flight
+outside Linux; no native addon, on a Node that sets no interval and count),
+${ExitCode.Usage} bad arguments, or a target or timeout that keepalive cannot meet.
 `,
 };

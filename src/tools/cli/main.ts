@@ -8,7 +8,7 @@ import { ExitCode, UsageError } from './outcome';
 type Command = (args: string[]) => Promise<ExitCode>;
 
 const isCommand = (name: string): name is CommandName => (commandNames as readonly string[]).includes(name);
-const expected = 'expected show, sysctl, check, idle-timeout or help';
+const expected = 'expected show, sysctl, check, idle-timeout, suggest or help';
 
 /** Commands load the native addon, so they are loaded only when run (help works without it). */
 async function load(name: CommandName): Promise<Command> {
@@ -21,6 +21,8 @@ async function load(name: CommandName): Promise<Command> {
       return (await import('./check')).check;
     case 'idle-timeout':
       return (await import('./idle-timeout')).idleTimeout;
+    case 'suggest':
+      return (await import('./suggest')).suggest;
   }
 }
 
@@ -34,8 +36,16 @@ function wantsHelp(args: readonly string[]): boolean {
 }
 
 function version(): string {
-  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
+  // dist/tools/cli/ as tsc writes it, or dist/ for the bundle of scripts/bundle.js.
+  for (const up of [['..'], ['..', '..', '..']]) {
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(__dirname, ...up, 'package.json'), 'utf8')) as { name?: string; version: string };
+      if (manifest.name === 'tcp-keepalive') return manifest.version;
+    } catch {
+      // Not here: one more level up.
+    }
+  }
+  return 'unknown';
 }
 
 function helpFor(topics: string[]): string {
