@@ -48,9 +48,9 @@ function environment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, NO_COLOR: '1', DENO_NO_UPDATE_CHECK: '1', TCP_KEEPALIVE_TEST_KEY: key, TCP_KEEPALIVE_TEST_CERT: cert, ...extra };
 }
 
-/** The names of a fixture's tests, listed by Node (--list runs nothing). */
-const testsOf = (fixture: string): string[] =>
-  execFileSync(process.execPath, [path.join(fixtures, fixture), '--list'], { encoding: 'utf8' })
+/** The names of a fixture's tests for `runtime`, listed by Node (--list runs nothing). */
+const testsOf = (fixture: string, runtime: RuntimeName): string[] =>
+  execFileSync(process.execPath, [path.join(fixtures, fixture), `--list=${runtime}`], { encoding: 'utf8' })
     .trim()
     .split('\n')
     .map((line) => (JSON.parse(line) as { test: string }).test);
@@ -100,7 +100,7 @@ for (const { label, runtime, env, fixture } of runs) {
       }
     }, 130000);
 
-    test.each(testsOf(fixture))('%s', (name) => {
+    test.each(testsOf(fixture, runtime))('%s', (name) => {
       const result = results.get(name) ?? { ok: false, error: `no result (exit ${run.status ?? run.signal}):\n${run.stderr}` };
       // The error in full where it failed.
       expect(result).toEqual({ ok: true });
