@@ -1,7 +1,10 @@
-// Fresh process for bench/import.js: times one require and prints nanoseconds.
+// Fresh process for bench/import.js: times one require (and, with a third
+// argument, the package's first call after it) and prints nanoseconds.
 // 'tcp-keepalive' resolves to this package itself (its "exports" allow that).
 'use strict';
 const start = process.hrtime.bigint();
-require(process.argv[2]);
+const loaded = require(process.argv[2]);
+// getSystemDefaults: the first call loads the package's code and the addon.
+if (process.argv[3] === 'first-call') loaded.getSystemDefaults();
 const elapsed = process.hrtime.bigint() - start;
 process.stdout.write(`${elapsed}\n`);

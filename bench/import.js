@@ -1,6 +1,8 @@
 // Import cost: require('tcp-keepalive') against require('net') alone, each in a
 // fresh process, alternating. Reports the require call's own time (measured in
-// the child) and the whole process's wall time (measured here).
+// the child) and the whole process's wall time (measured here). The package's
+// code and addon load on its first call, so that is timed too: require plus
+// getSystemDefaults() in a third fresh process.
 // Run by bench/run.js as: node import.js RUNS (alone, without one: 21)
 // Prints one JSON object; progress on stderr. Each fresh process has a
 // deadline (below).
@@ -19,13 +21,14 @@ const child = path.join(__dirname, 'import-child.js');
 const childMs = 30000;
 
 const contenders = [
-  { name: 'net', module: 'net' },
-  { name: 'library', module: 'tcp-keepalive' },
+  { name: 'net', module: 'net', args: [] },
+  { name: 'library', module: 'tcp-keepalive', args: [] },
+  { name: 'firstCall', module: 'tcp-keepalive', args: ['first-call'] },
 ];
 
-function measure({ module }) {
+function measure({ module, args }) {
   const start = process.hrtime.bigint();
-  const result = spawnWithin(name, childMs, `a fresh node process to require('${module}')`, process.execPath, [child, module], { encoding: 'utf8' });
+  const result = spawnWithin(name, childMs, `a fresh node process to require('${module}')${args.length ? ' and call it once' : ''}`, process.execPath, [child, module, ...args], { encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - start);
   if (result.status !== 0) throw new Error(`require('${module}') failed: ${result.stderr}`);
   return { require: Number(result.stdout.trim()), wall };
@@ -33,7 +36,7 @@ function measure({ module }) {
 
 try {
   const began = Date.now();
-  const samples = interleave(contenders, runs, measure, (r) => progress(name, `run ${r}/${runs}: a fresh process each for require('net') and require('tcp-keepalive') (${elapsed(began)} so far)`));
+  const samples = interleave(contenders, runs, measure, (r) => progress(name, `run ${r}/${runs}: a fresh process each for require('net'), require('tcp-keepalive') and its first call (${elapsed(began)} so far)`));
   const result = { runs };
   for (const c of contenders) {
     result[c.name] = {

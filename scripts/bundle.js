@@ -1,11 +1,19 @@
 // After tsc (npm run build): bundles src/runtime.ts, everything that
-// `require('tcp-keepalive')` and the preload run, into dist/runtime.js, and
-// makes dist/index.js and dist/register.js load it. Importing the package then
-// reads one module instead of a dozen (bench/import.js measures it). The
-// command line (dist/cli.js) and the lab (dist/lab.js) are bundled on their
-// own: the CLI runs in a process of its own, the lab imports nothing of the
-// library. The tarball ships these bundles, the testing entries and tsc's
-// declarations; tsc's other per-file output stays in the tree only.
+// `require('tcp-keepalive')` and the preload run, into dist/runtime.js.
+// dist/index.js is small and written here: it exports the data of
+// dist/presets.js and, for each function, one that loads dist/runtime.js on
+// its first call, so importing the package reads two small files and neither
+// the addon nor the rest of the code (bench/import.js measures it; the first
+// call pays the rest, which the bench reports too). dist/register.js loads
+// runtime.js at once, as a preload must. The command line (dist/cli.js) and
+// the lab (dist/lab.js) are bundled on their own: the CLI runs in a process of
+// its own, the lab imports nothing of the library. The tarball ships these
+// bundles, the testing entries and tsc's declarations; tsc's other per-file
+// output stays in the tree only.
+//
+// src imports Node's modules by name (`import { readFileSync } from
+// 'node:fs'`): a namespace import (`import * as fs`) makes the bundle copy
+// every export of the module when it loads, which this script refuses.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -28,22 +36,76 @@ const common = {
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
 
-esbuild.buildSync({ ...common, entryPoints: [path.join(root, 'src', 'runtime.ts')], outfile: path.join(dist, 'runtime.js') });
-// The bin keeps its shebang (esbuild keeps a first-line #! of the entry).
-esbuild.buildSync({ ...common, entryPoints: [path.join(root, 'src', 'cli.ts')], outfile: path.join(dist, 'cli.js') });
-esbuild.buildSync({ ...common, entryPoints: [path.join(root, 'src', 'lab.ts')], outfile: path.join(dist, 'lab.js') });
+// The presets are one module shared by index.js and the bundles that need
+// them (one object, whoever reads it): the bundles require ./presets.js.
+const presetsModule = path.join(root, 'src', 'core', 'presets.ts');
+const sharedPresets = {
+  name: 'shared-presets',
+  setup(build) {
+    build.onResolve({ filter: /\/presets$/ }, (args) =>
+      path.join(args.resolveDir, `${args.path}.ts`) === presetsModule ? { path: './presets.js', external: true } : undefined,
+    );
+  },
+};
 
-// Loading it runs no syscall and loads no addon (that waits for the first call).
-const names = Object.keys(require(path.join(dist, 'runtime.js')));
-const api = names.filter((name) => name !== 'register').sort();
-if (api.length === 0 || !names.includes('register')) throw new Error(`unexpected exports of dist/runtime.js: ${names.join(', ')}`);
+async function main() {
+  await esbuild.build({ ...common, entryPoints: [presetsModule], outfile: path.join(dist, 'presets.js') });
+  const bundles = [
+    ['runtime.ts', 'runtime.js'],
+    // The bin keeps its shebang (esbuild keeps a first-line #! of the entry).
+    ['cli.ts', 'cli.js'],
+    ['lab.ts', 'lab.js'],
+  ];
+  for (const [entry, out] of bundles) {
+    await esbuild.build({ ...common, plugins: [sharedPresets], entryPoints: [path.join(root, 'src', entry)], outfile: path.join(dist, out) });
+  }
+  const runtimeText = fs.readFileSync(path.join(dist, 'runtime.js'), 'utf8');
+  if (runtimeText.includes('__toESM(')) {
+    throw new Error('dist/runtime.js copies a whole module on load (a namespace or default import of a Node module in src): import the names it uses');
+  }
 
-// One assignment per name: Node's ESM loader finds CommonJS exports by these patterns.
-const header = "'use strict';\n// Made by scripts/bundle.js: the package's code is in runtime.js.\n";
-fs.writeFileSync(
-  path.join(dist, 'index.js'),
-  `${header}Object.defineProperty(exports, '__esModule', { value: true });\nconst runtime = require('./runtime.js');\n${api
-    .map((name) => `exports.${name} = runtime.${name};`)
-    .join('\n')}\n`,
-);
-fs.writeFileSync(path.join(dist, 'register.js'), `${header}require('./runtime.js').register();\n`);
+  // Loading it runs no syscall and loads no addon (that waits for the first call).
+  const runtime = require(path.join(dist, 'runtime.js'));
+  const names = Object.keys(runtime);
+  const api = names.filter((name) => name !== 'register').sort();
+  if (api.length === 0 || !names.includes('register')) throw new Error(`unexpected exports of dist/runtime.js: ${names.join(', ')}`);
+  const presets = require(path.join(dist, 'presets.js'));
+
+  /** The parameter names of a bundled function, from its source: `function name(a,b={}){`. */
+  function parameters(name, fn) {
+    const match = /^function \w+\(([^)]*)\)/.exec(fn.toString());
+    const list = match === null ? null : match[1].split(',').filter(Boolean).map((parameter) => parameter.split('=')[0].trim());
+    if (list === null || !list.every((parameter) => /^[A-Za-z_$][\w$]*$/.test(parameter))) {
+      throw new Error(`cannot read the parameters of ${name} in dist/runtime.js: ${fn.toString().slice(0, 80)}`);
+    }
+    return list.join(', ');
+  }
+
+  /** One line of index.js per name: Node's ESM loader finds CommonJS exports by `exports.name =`. */
+  function exportLine(name) {
+    const value = runtime[name];
+    if (typeof value === 'function') {
+      const list = parameters(name, value);
+      return `exports.${name} = function ${name}(${list}) {\n  return (runtime ?? load()).${name}(${list});\n};`;
+    }
+    if (presets[name] === value) return `exports.${name} = presets.${name};`;
+    throw new Error(`dist/runtime.js exports ${name}, neither a function nor data of dist/presets.js`);
+  }
+
+  const header = "'use strict';\n// Made by scripts/bundle.js: the package's code is in runtime.js.\n";
+  const index = [
+    header + '// Each function loads it on its first call: importing the package loads no more than this and presets.js.',
+    "Object.defineProperty(exports, '__esModule', { value: true });",
+    "const presets = require('./presets.js');",
+    'let runtime;',
+    "const load = () => (runtime = require('./runtime.js'));",
+    ...api.map(exportLine),
+  ];
+  fs.writeFileSync(path.join(dist, 'index.js'), `${index.join('\n')}\n`);
+  fs.writeFileSync(path.join(dist, 'register.js'), `${header}require('./runtime.js').register();\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,6 +1,6 @@
 // The native addon: what it exports, typed, and how it is loaded (backend.ts decides whether it serves).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type nodeGypBuildType from 'node-gyp-build';
 import { elfProblem } from './elf';
 
@@ -92,8 +92,7 @@ export function decodeFailure(status: number): { errno: number; option: number }
  * two levels up from src/core or dist/core, one from the bundle dist/runtime.js.
  */
 const packageRoot = (): string =>
-  [path.join(__dirname, '..'), path.join(__dirname, '..', '..')].find((dir) => fs.existsSync(path.join(dir, 'binding.gyp'))) ??
-  path.join(__dirname, '..', '..');
+  [join(__dirname, '..'), join(__dirname, '..', '..')].find((dir) => existsSync(join(dir, 'binding.gyp'))) ?? join(__dirname, '..', '..');
 
 /**
  * Loads the addon (build/Release, or the prebuild for this platform), or says
@@ -119,7 +118,7 @@ export function loadBinding(): { binding: NativeBinding; failure: null } | { bin
     // No prebuild for this platform and no build (scripts ignored, or the build failed).
     return { binding: null, failure: error instanceof Error ? error : new Error(String(error)) };
   }
-  const name = path.relative(root, file);
+  const name = relative(root, file);
   const problem = elfProblem(file);
   if (problem !== null) return { binding: null, failure: new Error(`${name} did not load: ${problem}`) };
   try {

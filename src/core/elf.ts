@@ -7,8 +7,8 @@
 // names nothing. Both are told here instead, from the headers alone
 // (elf(5)). What this cannot see, a file damaged inside its own bounds, is
 // left to dlopen.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 
 /** e_machine and word size of the architectures Node runs on (elf.h: EM_*). */
 const machines: Readonly<Record<string, { machine: number; bits: 32 | 64 }>> = {
@@ -45,7 +45,7 @@ export function elfProblem(file: string): string | null {
   if (!elfPlatforms.has(process.platform)) return null;
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readFileSync(file);
   } catch {
     return null;
   }
@@ -68,7 +68,7 @@ export function elfProblem(file: string): string | null {
   if (expected !== undefined && (machine !== expected.machine || bits !== expected.bits)) {
     return `built for ${machineName(machine, bits)} (${bits}-bit), not for this process's ${process.arch}`;
   }
-  if (little !== (os.endianness() === 'LE')) return `built for ${little ? 'little' : 'big'}-endian processors, not for this one`;
+  if (little !== (endianness() === 'LE')) return `built for ${little ? 'little' : 'big'}-endian processors, not for this one`;
   const type = u16(16);
   if (type !== ET_DYN) return `not a shared library (ELF type ${type})`;
 

@@ -6,74 +6,9 @@ import { detectionTime } from './defaults';
 import { formatDuration } from './duration';
 import { featureUnavailable, invalidArgType, invalidArgValue, missingOption, outOfRange } from './errors';
 import { OPTION_SPEC, userMax } from './options';
+import { middleboxPresets, type MiddleboxPreset } from './presets';
 
-/** The middleboxes whose documented idle timeout `behind` may name. */
-export type MiddleboxPreset =
-  | 'aws-nlb'
-  | 'aws-nat-gateway'
-  | 'aws-gwlb'
-  | 'azure-lb'
-  | 'azure-nat-gateway'
-  | 'gcp-cloud-nat'
-  | 'docker-swarm'
-  | 'kube-proxy-ipvs';
-
-export interface Middlebox {
-  /** What it is, in words. */
-  readonly name: string;
-  /** Milliseconds an idle TCP connection is kept: the provider's documented default. */
-  readonly idleTimeout: number;
-  /** Where that number is documented. */
-  readonly source: string;
-}
-
-/**
- * Middleboxes that track TCP connections themselves (layer 4), so that a
- * keepalive probe, an empty segment, counts as activity. Each timeout is the
- * provider's documented default; where it was changed, pass the number.
- */
-export const middleboxPresets: Readonly<Record<MiddleboxPreset, Middlebox>> = Object.freeze({
-  'aws-nlb': {
-    name: 'AWS Network Load Balancer',
-    idleTimeout: 350_000,
-    source: 'Elastic Load Balancing, Network Load Balancers: "Update the TCP idle timeout for your Network Load Balancer listener"',
-  },
-  'aws-nat-gateway': {
-    name: 'AWS NAT Gateway',
-    idleTimeout: 350_000,
-    source: 'Amazon VPC User Guide, "Troubleshoot NAT gateways": internet connection drops after 350 seconds',
-  },
-  'aws-gwlb': {
-    name: 'AWS Gateway Load Balancer',
-    idleTimeout: 350_000,
-    source: 'Elastic Load Balancing, Gateway Load Balancers: "Listeners for your Gateway Load Balancers" (tcp.idle_timeout.seconds)',
-  },
-  'azure-lb': {
-    name: 'Azure Load Balancer',
-    idleTimeout: 240_000,
-    source: 'Azure Load Balancer: "Load Balancer TCP Reset and Idle Timeout" (4 minutes by default)',
-  },
-  'azure-nat-gateway': {
-    name: 'Azure NAT Gateway',
-    idleTimeout: 240_000,
-    source: 'Azure NAT Gateway: its TCP idle timeout, idleTimeoutInMinutes (4 minutes by default)',
-  },
-  'gcp-cloud-nat': {
-    name: 'Google Cloud NAT',
-    idleTimeout: 1_200_000,
-    source: 'Google Cloud NAT: tcpEstablishedIdleTimeoutSec, the TCP established connection idle timeout (1200 s by default)',
-  },
-  'docker-swarm': {
-    name: "Docker Swarm's routing mesh (IPVS)",
-    idleTimeout: 900_000,
-    source: "Linux IPVS's timeout for established TCP connections, 15 minutes (net/netfilter/ipvs/ip_vs_proto_tcp.c), which Swarm's service load balancing uses",
-  },
-  'kube-proxy-ipvs': {
-    name: 'Kubernetes kube-proxy in IPVS mode',
-    idleTimeout: 900_000,
-    source: "kube-proxy reference: --ipvs-tcp-timeout, whose default 0 leaves IPVS's own 15 minutes",
-  },
-});
+export { middleboxPresets, type Middlebox, type MiddleboxPreset } from './presets';
 
 /**
  * Names a user may reach for that are proxies at layer 7: they count only

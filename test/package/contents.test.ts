@@ -25,7 +25,7 @@ function expectedFiles(): string[] {
     .filter((file) => /\.m?ts$/.test(file) && !/\.d\.m?ts$/.test(file))
     .map((file) => file.split(path.sep).join('/'));
   const declarations = sources.map((file) => `dist/${file.replace(/\.(m?)ts$/, '.d.$1ts')}`);
-  const entries = ['index', 'runtime', 'register', 'cli', 'lab', 'assert', 'matchers', 'jest'].map((name) => `dist/${name}.js`);
+  const entries = ['index', 'runtime', 'presets', 'register', 'cli', 'lab', 'assert', 'matchers', 'jest'].map((name) => `dist/${name}.js`);
   const testing = sources.filter((file) => file.startsWith('testing/')).map((file) => `dist/${file.replace(/\.ts$/, '.js')}`);
   const compiled = [...declarations, ...entries, 'dist/vitest.mjs', ...testing];
   const native = fs.readdirSync(path.join(repoRoot, 'native')).map((file) => `native/${file}`);
