@@ -10,7 +10,18 @@ const path = require('node:path');
 const [root, mode, countArg] = process.argv.slice(2);
 const count = Number(countArg);
 const { enableKeepalive, getKeepalive } = require(root);
-const { binding } = require(path.join(root, 'dist', 'binding'));
+// The addon on its own: dist/core/binding.js since the backends (0.1.0 had dist/binding.js).
+function bareBinding() {
+  try {
+    const loaded = require(path.join(root, 'dist', 'core', 'binding')).loadBinding();
+    if (loaded.binding === null) throw loaded.failure;
+    return loaded.binding;
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+    return require(path.join(root, 'dist', 'binding')).binding;
+  }
+}
+const binding = bareBinding();
 const optionSets = [
   { idle: 5000, interval: 2000, count: 3 },
   { idle: 6000, interval: 3000, count: 4 },

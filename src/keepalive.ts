@@ -1,12 +1,11 @@
 // enableKeepalive, disableKeepalive, getKeepalive: the public entry points.
 import type * as net from 'node:net';
-import { Server, Socket } from 'node:net';
 import type * as http from 'node:http';
 import { backend, OFF, ON, readUnavailable, type Enable } from './core/backend';
 import { invalidArgType } from './core/errors';
 import { untouched, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './core/options';
 import { configureSocket } from './core/apply';
-import { connectedDescriptorOf, unreachableServerError } from './core/node-internals';
+import { connectedDescriptorOf, Server, Socket, unreachableServerError } from './core/node-internals';
 import type * as serverModule from './integrations/server';
 import type * as agentModule from './integrations/agent';
 

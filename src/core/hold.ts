@@ -18,10 +18,12 @@ import {
   asRecorded,
   callNodeSetKeepAlive,
   classSetKeepAlive,
+  heldOn,
   overrideHandleSetKeepAlive,
   nodeRecordIs,
   readNodeRecord,
   restoreHandleSetKeepAlive,
+  setHeldOn,
   writeNodeRecord,
   type NodeRecord,
   type TcpHandle,
@@ -30,8 +32,8 @@ import { backend, ON, type Enable } from './backend';
 import { NativeOption, UNCHANGED } from './binding';
 import { mergeValues, type KernelValues } from './options';
 
-/** The fields held on each handle, UNCHANGED where the program decides. */
-const holds = new WeakMap<TcpHandle, KernelValues>();
+// The fields held on each handle, UNCHANGED where the program decides, are on
+// the handle itself (heldOn, setHeldOn).
 
 /** Set while only Node's record is being updated: the handle's call must do nothing then. */
 let recording = false;
@@ -49,7 +51,7 @@ function warn(error: unknown): void {
 function heldSetKeepAlive(this: TcpHandle, enable: boolean, delay: number, ...rest: number[]): number | boolean {
   if (recording) return 0;
   const original = classSetKeepAlive(this);
-  const held = holds.get(this);
+  const held = heldOn(this);
   if (held === undefined) return original.call(this, enable, delay, ...rest);
   if (!enable) {
     release(this);
@@ -138,8 +140,8 @@ export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues
     release(handle);
     return;
   }
-  let held = holds.get(handle);
-  if (held === undefined) holds.set(handle, (held = [...values]));
+  let held = heldOn(handle);
+  if (held === undefined) setHeldOn(handle, (held = [...values]));
   else mergeValues(held, values);
   const idle = held[NativeOption.Idle];
   if (idle !== UNCHANGED) return recordInNode(socket, true, idle * 1000);
@@ -153,6 +155,6 @@ export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues
 
 /** Ends the hold: Node's setKeepAlive calls reach the kernel unchanged again. */
 function release(handle: TcpHandle): void {
-  holds.delete(handle);
+  setHeldOn(handle, undefined);
   restoreHandleSetKeepAlive(handle);
 }

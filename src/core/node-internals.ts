@@ -11,9 +11,20 @@
 // test/fixtures/runtimes/internals.cjs checks it under each of them
 // (test/runtimes.test.ts, in CI with the versions .ci/run installs).
 import type * as net from 'node:net';
-import { Server, Socket } from 'node:net';
+import { Server as NetServer, Socket as NetSocket } from 'node:net';
 import type * as http from 'node:http';
+import type { KernelValues } from './options';
 import { connectingError, featureUnavailable, invalidArgType, invalidArgValue, socketClosed } from './errors';
+
+/**
+ * net.Socket and net.Server, read once: net's exports object is in V8's
+ * dictionary mode, so reading a class from it on every call is a hash lookup
+ * (a bundle reads an imported name from the module object at each use).
+ */
+export const Socket: typeof NetSocket = NetSocket;
+export type Socket = NetSocket;
+export const Server: typeof NetServer = NetServer;
+export type Server = NetServer;
 
 // ---------------------------------------------------------------------------
 // The runtime
@@ -279,6 +290,23 @@ export function overrideHandleSetKeepAlive(handle: TcpHandle, replacement: Handl
 /** Takes the own setKeepAlive away again: the class's is reached as before. */
 export function restoreHandleSetKeepAlive(handle: TcpHandle): void {
   if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) delete (handle as Partial<TcpHandle>).setKeepAlive;
+}
+
+/** The library's own state on a handle, under a symbol of its own (see heldOn). */
+const kHeld = Symbol('tcp-keepalive.held');
+
+/**
+ * The fields the library holds on a handle (hold.ts), kept on the handle
+ * itself under the library's symbol beside its own setKeepAlive: one
+ * property load on every call, where a WeakMap lookup cost more than the rest
+ * of the hold. Handles are never proxies (unlike an http2 session's socket),
+ * and take own properties in Node, Bun and Deno alike.
+ */
+export const heldOn = (handle: TcpHandle): KernelValues | undefined => (handle as unknown as { [kHeld]?: KernelValues })[kHeld];
+
+/** Sets or (with undefined) clears what heldOn reads; the property stays, so the handle keeps its shape. */
+export function setHeldOn(handle: TcpHandle, values: KernelValues | undefined): void {
+  if (values !== undefined || heldOn(handle) !== undefined) (handle as unknown as { [kHeld]?: KernelValues })[kHeld] = values;
 }
 
 /** Node's record of setKeepAlive on a socket: whether on, and the delay in milliseconds (as the record can hold it). */

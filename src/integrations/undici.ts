@@ -12,10 +12,10 @@
 // (also Node 20.20), interval 1 s and count 10. enableKeepalive on the
 // connecting socket applies the settings on 'connect', after that, and holds
 // them through any later setKeepAlive call.
-import { Socket } from 'node:net';
 import { enableKeepalive } from '../keepalive';
 import { backend } from '../core/backend';
 import { invalidArgType } from '../core/errors';
+import { Socket } from '../core/node-internals';
 import type { KeepaliveOptions, KeepaliveSettings } from '../core/options';
 
 /** How undici's connector reports the connection: (null, socket) or (error, null). */
