@@ -7,9 +7,11 @@
 // call pays the rest, which the bench reports too). dist/register.js loads
 // runtime.js at once, as a preload must. The command line (dist/cli.js) and
 // the lab (dist/lab.js) are bundled on their own: the CLI runs in a process of
-// its own, the lab imports nothing of the library. The tarball ships these
-// bundles, the testing entries and tsc's declarations; tsc's other per-file
-// output stays in the tree only.
+// its own, the lab imports nothing of the library. The testing entries
+// (assert, matchers, jest) are bundled each with what it uses, and reach the
+// library through dist/index.js; dist/vitest.mjs imports dist/matchers.js.
+// The tarball ships these bundles and tsc's declarations; tsc's other
+// per-file output stays in the tree only.
 //
 // src imports Node's modules by name (`import { readFileSync } from
 // 'node:fs'`): a namespace import (`import * as fs`) makes the bundle copy
@@ -25,8 +27,9 @@ const common = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // Resolved from the installed package at run time, on first use.
-  external: ['node-gyp-build'],
+  // Resolved from the installed package at run time, on first use (the test
+  // runners' from the user's project, by tcp-keepalive/jest and /vitest).
+  external: ['node-gyp-build', '@jest/globals', 'vitest'],
   // Smaller to compile on every import; names stay, so stack traces still read.
   minifyWhitespace: true,
   minifySyntax: true,
@@ -48,16 +51,32 @@ const sharedPresets = {
   },
 };
 
+// The testing entries (tcp-keepalive/assert, /matchers, /jest) reach the
+// library through its public entry, so that they meet the program's own copy:
+// their bundles require ./index.js.
+const publicEntry = path.join(root, 'src', 'index.ts');
+const sharedLibrary = {
+  name: 'shared-library',
+  setup(build) {
+    build.onResolve({ filter: /\/index$/ }, (args) =>
+      path.join(args.resolveDir, `${args.path}.ts`) === publicEntry ? { path: './index.js', external: true } : undefined,
+    );
+  },
+};
+
 async function main() {
   await esbuild.build({ ...common, entryPoints: [presetsModule], outfile: path.join(dist, 'presets.js') });
   const bundles = [
-    ['runtime.ts', 'runtime.js'],
+    ['runtime.ts', 'runtime.js', [sharedPresets]],
     // The bin keeps its shebang (esbuild keeps a first-line #! of the entry).
-    ['cli.ts', 'cli.js'],
-    ['lab.ts', 'lab.js'],
+    ['cli.ts', 'cli.js', [sharedPresets]],
+    ['lab.ts', 'lab.js', []],
+    ['assert.ts', 'assert.js', [sharedLibrary]],
+    ['matchers.ts', 'matchers.js', [sharedLibrary]],
+    ['jest.ts', 'jest.js', [sharedLibrary]],
   ];
-  for (const [entry, out] of bundles) {
-    await esbuild.build({ ...common, plugins: [sharedPresets], entryPoints: [path.join(root, 'src', entry)], outfile: path.join(dist, out) });
+  for (const [entry, out, plugins] of bundles) {
+    await esbuild.build({ ...common, plugins, entryPoints: [path.join(root, 'src', entry)], outfile: path.join(dist, out) });
   }
   const runtimeText = fs.readFileSync(path.join(dist, 'runtime.js'), 'utf8');
   if (runtimeText.includes('__toESM(')) {

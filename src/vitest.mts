@@ -9,7 +9,7 @@
 // the reference brings vitest's own into the program, as an augmentation needs.
 /// <reference types="vitest" preserve="true" />
 import { expect } from 'vitest';
-import { keepaliveMatchers } from './testing/matcher.js';
+import { keepaliveMatchers } from './matchers.js';
 import type { KeepaliveExpectation } from './testing/expectation.js';
 
 expect.extend(keepaliveMatchers);

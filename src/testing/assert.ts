@@ -2,7 +2,7 @@
 // AssertionError as assert.deepStrictEqual does.
 import { AssertionError } from 'node:assert';
 import { checkKeepalive, type KeepaliveAssertionTarget, type KeepaliveCheck } from './check';
-import { invalidArgType } from './errors';
+import { invalidArgType } from '../core/errors';
 import { FIELDS, show, type Compared, type KeepaliveExpectation } from './expectation';
 
 /** node:assert's diff layout (`+ actual - expected`), one line per compared field, in milliseconds. */

@@ -4,7 +4,7 @@
 import * as net from 'node:net';
 import type * as http from 'node:http';
 import { getKeepalive, type KeepaliveSettings } from '../index';
-import { invalidArgType, invalidArgValue } from './errors';
+import { invalidArgType, invalidArgValue } from '../core/errors';
 import { differing, parseExpectation, pick, type Compared, type Field, type ParsedExpectation } from './expectation';
 
 /**

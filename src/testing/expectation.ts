@@ -3,7 +3,7 @@
 // kernel would hold for them, field by field.
 import { inspect } from 'node:util';
 import type { KeepaliveSettings } from '../index';
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { invalidArgType, invalidArgValue, outOfRange } from '../core/errors';
 
 /**
  * The settings a socket is expected to have, in getKeepalive's units

@@ -18,16 +18,15 @@ const report = (): PackReport => JSON.parse(fs.readFileSync(tarball().replace(/\
 /** What users need: the compiled library, the sources and build files to compile the addon, the prebuilds, the docs. */
 function expectedFiles(): string[] {
   // Every .ts compiles to a .d.ts (.mts, tcp-keepalive/vitest, an ES module, to .d.mts). The
-  // JavaScript shipped is the entry points (bundled by scripts/bundle.js where they run the
-  // library, the CLI or the lab) and the testing entries' modules, which load the library
-  // through its entry point: tsc's per-file copies of the rest stay in the tree.
+  // JavaScript shipped is the entry points, each bundled by scripts/bundle.js (the testing
+  // entries reach the library through dist/index.js), the presets they share, and
+  // dist/vitest.mjs: tsc's per-file copies of the rest stay in the tree.
   const sources = (fs.readdirSync(path.join(repoRoot, 'src'), { recursive: true }) as string[])
     .filter((file) => /\.m?ts$/.test(file) && !/\.d\.m?ts$/.test(file))
     .map((file) => file.split(path.sep).join('/'));
   const declarations = sources.map((file) => `dist/${file.replace(/\.(m?)ts$/, '.d.$1ts')}`);
   const entries = ['index', 'runtime', 'presets', 'register', 'cli', 'lab', 'assert', 'matchers', 'jest'].map((name) => `dist/${name}.js`);
-  const testing = sources.filter((file) => file.startsWith('testing/')).map((file) => `dist/${file.replace(/\.ts$/, '.js')}`);
-  const compiled = [...declarations, ...entries, 'dist/vitest.mjs', ...testing];
+  const compiled = [...declarations, ...entries, 'dist/vitest.mjs'];
   const native = fs.readdirSync(path.join(repoRoot, 'native')).map((file) => `native/${file}`);
   return [
     'package.json',
