@@ -116,8 +116,9 @@ async function main() {
     header + '// Each function loads it on its first call: importing the package loads no more than this and presets.js.',
     "Object.defineProperty(exports, '__esModule', { value: true });",
     "const presets = require('./presets.js');",
+    '// Its exports, copied once: the bundle exports getters, a call each on every read.',
     'let runtime;',
-    "const load = () => (runtime = require('./runtime.js'));",
+    "const load = () => (runtime = { ...require('./runtime.js') });",
     ...api.map(exportLine),
   ];
   fs.writeFileSync(path.join(dist, 'index.js'), `${index.join('\n')}\n`);

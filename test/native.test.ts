@@ -79,7 +79,7 @@ test("the TypeScript option table agrees with the addon's, row by row (native in
   expect(OPTION_SPECS.map((spec) => spec.native).sort()).toEqual([0, 1, 2, 3]);
   // The validator reads the options by name, in the rows' order: one distinct value per key comes back in its row.
   const distinct = Object.fromEntries(OPTION_SPECS.map((spec, row) => [spec.key, 1000 + row]));
-  expect(readOptions(distinct)).toEqual(OPTION_SPECS.map((_spec, row) => 1000 + row));
+  expect(readOptions(distinct, [])).toEqual(OPTION_SPECS.map((_spec, row) => 1000 + row));
 });
 
 test('a failed syscall through the public API is an Error shaped like Node\'s (child process)', () => {
