@@ -173,6 +173,22 @@ describe('accepted shapes', () => {
     };
     expectRejectedUnchanged(socket, () => enableKeepalive(socket, hostile), { message: 'boom' });
   });
+
+  test('a getter that configures another socket meanwhile: each call applies its own values', async () => {
+    const socket = await configuredSocket();
+    const other = await configuredSocket();
+    const reentrant = {
+      idle: 7000,
+      get interval(): number {
+        enableKeepalive(other, { idle: 2000, interval: 1000, count: 9, userTimeout: 1000 });
+        return 5000;
+      },
+      count: 4,
+    };
+    enableKeepalive(socket, reentrant);
+    expect(getKeepalive(socket)).toMatchObject({ idle: 7000, interval: 5000, count: 4, userTimeout: 8000 });
+    expect(getKeepalive(other)).toMatchObject({ idle: 2000, interval: 1000, count: 9, userTimeout: 1000 });
+  });
 });
 
 describe('closed sockets → ERR_SOCKET_CLOSED', () => {
