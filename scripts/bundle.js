@@ -39,41 +39,40 @@ const common = {
 const root = path.join(__dirname, '..');
 const dist = path.join(root, 'dist');
 
-// The presets are one module shared by index.js and the bundles that need
-// them (one object, whoever reads it): the bundles require ./presets.js.
-const presetsModule = path.join(root, 'src', 'core', 'presets.ts');
-const sharedPresets = {
-  name: 'shared-presets',
-  setup(build) {
-    build.onResolve({ filter: /\/presets$/ }, (args) =>
-      path.join(args.resolveDir, `${args.path}.ts`) === presetsModule ? { path: './presets.js', external: true } : undefined,
-    );
-  },
-};
-
-// The testing entries (tcp-keepalive/assert, /matchers, /jest) reach the
-// library through its public entry, so that they meet the program's own copy:
-// their bundles require ./index.js.
-const publicEntry = path.join(root, 'src', 'index.ts');
-const sharedLibrary = {
-  name: 'shared-library',
-  setup(build) {
-    build.onResolve({ filter: /\/index$/ }, (args) =>
-      path.join(args.resolveDir, `${args.path}.ts`) === publicEntry ? { path: './index.js', external: true } : undefined,
-    );
-  },
-};
+/**
+ * A plugin that leaves the given modules of src out of a bundle: the bundle
+ * requires their own file in dist instead (`{ 'core/presets.ts': './presets.js' }`),
+ * so that one copy serves every bundle that uses them.
+ */
+function shared(modules) {
+  const byPath = new Map(Object.entries(modules).map(([source, file]) => [path.join(root, 'src', source), file]));
+  return {
+    name: 'shared',
+    setup(build) {
+      build.onResolve({ filter: /^\./ }, (args) => {
+        const file = byPath.get(path.join(args.resolveDir, `${args.path}.ts`));
+        return file === undefined ? undefined : { path: file, external: true };
+      });
+    },
+  };
+}
+// The presets: one object, whichever file exports or reads them.
+const presets = shared({ 'core/presets.ts': './presets.js' });
+// The testing entries reach the library through its public entry, so that
+// they meet the program's own copy; tcp-keepalive/jest uses /matchers.
+const library = shared({ 'index.ts': './index.js' });
+const libraryAndMatchers = shared({ 'index.ts': './index.js', 'matchers.ts': './matchers.js' });
 
 async function main() {
-  await esbuild.build({ ...common, entryPoints: [presetsModule], outfile: path.join(dist, 'presets.js') });
+  await esbuild.build({ ...common, entryPoints: [path.join(root, 'src', 'core', 'presets.ts')], outfile: path.join(dist, 'presets.js') });
   const bundles = [
-    ['runtime.ts', 'runtime.js', [sharedPresets]],
+    ['runtime.ts', 'runtime.js', [presets]],
     // The bin keeps its shebang (esbuild keeps a first-line #! of the entry).
-    ['cli.ts', 'cli.js', [sharedPresets]],
+    ['cli.ts', 'cli.js', [presets]],
     ['lab.ts', 'lab.js', []],
-    ['assert.ts', 'assert.js', [sharedLibrary]],
-    ['matchers.ts', 'matchers.js', [sharedLibrary]],
-    ['jest.ts', 'jest.js', [sharedLibrary]],
+    ['assert.ts', 'assert.js', [library]],
+    ['matchers.ts', 'matchers.js', [library]],
+    ['jest.ts', 'jest.js', [libraryAndMatchers]],
   ];
   for (const [entry, out, plugins] of bundles) {
     await esbuild.build({ ...common, plugins, entryPoints: [path.join(root, 'src', entry)], outfile: path.join(dist, out) });
@@ -88,7 +87,7 @@ async function main() {
   const names = Object.keys(runtime);
   const api = names.filter((name) => name !== 'register').sort();
   if (api.length === 0 || !names.includes('register')) throw new Error(`unexpected exports of dist/runtime.js: ${names.join(', ')}`);
-  const presets = require(path.join(dist, 'presets.js'));
+  const presetData = require(path.join(dist, 'presets.js'));
 
   /** The parameter names of a bundled function, from its source: `function name(a,b={}){`. */
   function parameters(name, fn) {
@@ -107,7 +106,7 @@ async function main() {
       const list = parameters(name, value);
       return `exports.${name} = function ${name}(${list}) {\n  return (runtime ?? load()).${name}(${list});\n};`;
     }
-    if (presets[name] === value) return `exports.${name} = presets.${name};`;
+    if (presetData[name] === value) return `exports.${name} = presets.${name};`;
     throw new Error(`dist/runtime.js exports ${name}, neither a function nor data of dist/presets.js`);
   }
 

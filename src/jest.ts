@@ -9,7 +9,7 @@
 // uses, and @types/jest's global `jest` namespace; the reference brings the
 // former into the program, as an augmentation needs.
 /// <reference types="expect" preserve="true" />
-import { keepaliveMatchers } from './testing/matcher';
+import { keepaliveMatchers } from './matchers';
 import type { KeepaliveExpectation } from './testing/expectation';
 
 interface Extendable {
