@@ -138,6 +138,9 @@ function syscallTable(title, rows, target) {
   );
   const notes = [`library vs C floor: ${ratio(ours.ns / floor.ns)}, ${verdict(ours.ns <= floor.ns * 1.1, '≤ 1.10×')}`];
   if (inside) notes.push(`library vs the C loop inside Node: ${ratio(ours.ns / inside.ns)}`);
+  // What the library adds above its own addon: validation, handle checks, the hold.
+  const addon = rows.find((r) => r.name === 'native');
+  if (addon) notes.push(`library vs the addon alone: ${ratio(ours.ns / addon.ns)} (+${fixed(ours.ns - addon.ns)} ns), ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
   if (target === 'peers') {
     const peers = rows.filter((r) => !['floor', 'inside', 'library', 'native'].includes(r.name) && !r.unavailable);
     const fastest = peers.reduce((best, r) => (r.ns < best.ns ? r : best));
