@@ -140,7 +140,7 @@ function syscallTable(title, rows, target) {
   if (inside) notes.push(`library vs the C loop inside Node: ${ratio(ours.ns / inside.ns)}`);
   // What the library adds above its own addon: validation, handle checks, the hold.
   const addon = rows.find((r) => r.name === 'native');
-  if (addon) notes.push(`library vs the addon alone: ${ratio(ours.ns / addon.ns)} (+${fixed(ours.ns - addon.ns)} ns), ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
+  if (addon) notes.push(`library vs the addon alone: ${ratio(ours.ns / addon.ns)} (${ours.ns >= addon.ns ? '+' : '−'}${fixed(Math.abs(ours.ns - addon.ns))} ns), ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
   if (target === 'peers') {
     const peers = rows.filter((r) => !['floor', 'inside', 'library', 'native'].includes(r.name) && !r.unavailable);
     const fastest = peers.reduce((best, r) => (r.ns < best.ns ? r : best));
