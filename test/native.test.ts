@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { decodeFailure, NativeOption } from '../src/core/binding';
-import { linuxOptionMax, OPTION_SPECS, readOptions } from '../src/core/options';
+import { linuxOptionMax, OPTION_SPECS } from '../src/core/options';
 import { binding } from './helpers/native';
 import { closeAll, connectedPair, fdOf } from './helpers/loopback';
 
@@ -66,7 +66,7 @@ test('option names come from the system headers and limits from the kernel', () 
   expect(binding.optionMax).toEqual(linuxOptionMax);
 });
 
-test("the TypeScript option table agrees with the addon's, row by row (native index, system name, limit), and the validator reads it in order", () => {
+test("the TypeScript option table agrees with the addon's, row by row (native index, system name, limit)", () => {
   expect(binding.optionNames).toHaveLength(OPTION_SPECS.length + 1);
   for (const spec of OPTION_SPECS) {
     expect({ key: spec.key, name: binding.optionNames[spec.native], max: binding.optionMax[spec.native] }).toEqual({
@@ -77,9 +77,6 @@ test("the TypeScript option table agrees with the addon's, row by row (native in
   }
   // Every index is some row's, once.
   expect(OPTION_SPECS.map((spec) => spec.native).sort()).toEqual([0, 1, 2, 3]);
-  // The validator reads the options by name, in the rows' order: one distinct value per key comes back in its row.
-  const distinct = Object.fromEntries(OPTION_SPECS.map((spec, row) => [spec.key, 1000 + row]));
-  expect(readOptions(distinct, [])).toEqual(OPTION_SPECS.map((_spec, row) => 1000 + row));
 });
 
 test('a failed syscall through the public API is an Error shaped like Node\'s (child process)', () => {

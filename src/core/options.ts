@@ -172,53 +172,60 @@ const isOptionName = (key: string): key is KeepaliveOptionName =>
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
- * The options of one call, in the order of OPTION_SPECS, each read by its
- * name: V8 loads a property named in the code several times faster than one
- * whose name is taken from the row (about 100 ns a call, measured here).
- * Written into `into`, the validator's own scratch array, after every getter
- * has run: a getter that calls enableKeepalive cannot see it half filled.
- * test/native.test.ts checks that the order follows the table.
- */
-export function readOptions(options: KeepaliveOptions, into: unknown[]): unknown[] {
-  const { idle, interval, count, userTimeout } = options;
-  into[0] = idle;
-  into[1] = interval;
-  into[2] = count;
-  into[3] = userTimeout;
-  return into;
-}
-
-/**
  * Makes the validator for one platform's option table. The validator checks
  * `options` completely and returns the kernel values to set, or throws a
  * Node-style error before anything is changed. Options the platform lacks are
  * all named in one ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, after the other checks.
  *
- * It runs on every enableKeepalive call, so it is written for speed: limits
- * worked out once here, one pass over the rows, names for errors built only
- * when throwing (npm run bench measures it against the bare syscalls).
+ * It runs on every enableKeepalive call, so it is written for speed: each
+ * row's checker is made here, with its limits worked out once, and called
+ * from a call site of its own with the option read by name (a loop over the
+ * rows, reading each option by the row's key, took twice as long); names for
+ * errors are built only when throwing (npm run bench measures the whole call
+ * against the bare binding).
  */
 export function createValidator(platform: PlatformOptions): (options: unknown) => KernelValues {
-  /** Per row, in order: the largest value a user may give (ms or probes), or -1 where the platform lacks the option. */
-  const limits = OPTION_SPECS.map((spec) => (platform.optionNames[spec.native] === null ? -1 : userMax(platform, spec)));
   const expected = `(expected ${OPTION_NAMES.join(', ')})`;
-  /** What readOptions read, reused: nothing between the read and the last use runs the caller's code. */
-  const given: unknown[] = [undefined, undefined, undefined, undefined];
 
-  /** One given value, checked against its row, in the kernel's unit. */
-  function convert(spec: OptionSpec, value: number, max: number): number {
+  /**
+   * One checker per row, made from the row: it checks a given value against
+   * the row's limits and returns it in the kernel's unit. Each is called from
+   * a call site of its own below, where V8 inlines it.
+   */
+  type Check = (value: unknown, missing: string[] | undefined) => number;
+  function checker(spec: OptionSpec): Check {
+    const name = `options.${spec.key}`;
+    if (platform.optionNames[spec.native] === null) {
+      // Named in one error at the end, with the others the platform lacks.
+      const label = `${spec.socketOption} (${name})`;
+      return (value, missing) => {
+        if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+        missing?.push(label);
+        return UNCHANGED;
+      };
+    }
+    const max = userMax(platform, spec);
     if (spec.kernelUnit === 'seconds') {
-      // NaN fails both comparisons.
-      if (!(value > 0 && value <= max)) throw outOfRange(`options.${spec.key}`, `> 0 && <= ${max}`, value);
-      // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
-      // smallest positive duration is one second.
-      return Math.max(1, Math.ceil(value / 1000));
+      return (value) => {
+        if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+        // NaN fails both comparisons.
+        if (!(value > 0 && value <= max)) throw outOfRange(name, `> 0 && <= ${max}`, value);
+        // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
+        // smallest positive duration is one second.
+        return Math.max(1, Math.ceil(value / 1000));
+      };
     }
-    if (!Number.isInteger(value) || value < spec.min || value > max) {
-      throw outOfRange(`options.${spec.key}`, `an integer >= ${spec.min} && <= ${max}`, value);
-    }
-    return value;
+    const { min } = spec;
+    return (value) => {
+      if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+      if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value);
+      return value;
+    };
   }
+  const checks = Object.fromEntries(OPTION_SPECS.map((spec) => [spec.key, checker(spec)])) as Record<KeepaliveOptionName, Check>;
+  const { idle: checkIdle, interval: checkInterval, count: checkCount, userTimeout: checkUserTimeout } = checks;
+  const { idle: IDLE, interval: INTERVAL, count: COUNT, userTimeout: USER_TIMEOUT } = OPTION_SPEC;
+  const lacking = OPTION_SPECS.some((spec) => platform.optionNames[spec.native] === null);
 
   return function toKernelValues(options: unknown): KernelValues {
     const values: KernelValues = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
@@ -240,20 +247,14 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
       throw invalidArgValue('options.enabled', enabled, 'must be true or left out: disableKeepalive turns keepalive off');
     }
     // Ordinary property access, as net.connect(options) reads its options:
-    // getters and inherited properties count.
-    readOptions(options as KeepaliveOptions, given);
-    let missing: string[] | undefined;
-    for (let i = 0; i < OPTION_SPECS.length; i++) {
-      const spec = OPTION_SPECS[i];
-      const value = given[i];
-      if (value === undefined) continue;
-      if (typeof value !== 'number') throw invalidArgType(`options.${spec.key}`, 'of type number', value);
-      const max = limits[i];
-      // A missing option has no limit to check against: it is named in the error at the end.
-      if (max < 0) (missing ??= []).push(`${spec.socketOption} (options.${spec.key})`);
-      else values[spec.native] = convert(spec, value, max);
-    }
-    if (missing !== undefined) throw featureUnavailable(missing, platform.missingReason);
+    // getters and inherited properties count. Every getter runs before any check.
+    const { idle, interval, count, userTimeout } = options as KeepaliveOptions;
+    const missing: string[] | undefined = lacking ? [] : undefined;
+    if (idle !== undefined) values[IDLE.native] = checkIdle(idle, missing);
+    if (interval !== undefined) values[INTERVAL.native] = checkInterval(interval, missing);
+    if (count !== undefined) values[COUNT.native] = checkCount(count, missing);
+    if (userTimeout !== undefined) values[USER_TIMEOUT.native] = checkUserTimeout(userTimeout, missing);
+    if (missing !== undefined && missing.length > 0) throw featureUnavailable(missing, platform.missingReason);
     return values;
   };
 }
