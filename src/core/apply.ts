@@ -1,7 +1,7 @@
 // Applying settings to one socket: now if it is connected, on 'connect' if not.
 import type * as net from 'node:net';
 import { backend, ON, type Enable } from './backend';
-import { hold, restoreProgramRecord } from './hold';
+import { handleState, hold, restoreProgramRecord } from './hold';
 import { fillValues, mergeValues, type KernelValues } from './options';
 import { connectingSocketOf, tcpHandleOf, type TcpHandle } from './node-internals';
 
@@ -25,7 +25,12 @@ const restoring = new WeakSet<net.Socket>();
  */
 function applyUntilClose(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
   apply(socket, handle, values, enable);
-  if (enable !== ON || restoring.has(socket)) return;
+  if (enable !== ON) return;
+  // The handle remembers the last socket it did this for: no WeakSet lookup on a repeated call.
+  const state = handleState(handle);
+  if (state.restoringFor === socket) return;
+  state.restoringFor = socket;
+  if (restoring.has(socket)) return;
   restoring.add(socket);
   // `this`, the emitter itself: an http2 session's socket is a proxy that
   // throws once the session has ended, as it has by 'close'.

@@ -15,15 +15,14 @@
 // connection ends. Both are Node internals, reached through node-internals.ts.
 import type * as net from 'node:net';
 import {
-  asRecorded,
   callNodeSetKeepAlive,
   classSetKeepAlive,
-  heldOn,
   overrideHandleSetKeepAlive,
-  nodeRecordIs,
   readNodeRecord,
   restoreHandleSetKeepAlive,
-  setHeldOn,
+  nodeRecordIs,
+  setStateOn,
+  stateOn,
   writeNodeRecord,
   type NodeRecord,
   type TcpHandle,
@@ -32,8 +31,29 @@ import { backend, ON, type Enable } from './backend';
 import { NativeOption, UNCHANGED } from './binding';
 import { mergeValues, type KernelValues } from './options';
 
-// The fields held on each handle, UNCHANGED where the program decides, are on
-// the handle itself (heldOn, setHeldOn).
+/** What the library keeps on a handle it configured (node-internals puts it there: stateOn). */
+export interface HandleState {
+  /** The fields held, UNCHANGED where the program decides; undefined while nothing is held. */
+  held: KernelValues | undefined;
+  /**
+   * The last socket whose Node record this handle's hold wrote, and its entry
+   * in programRecords: on a repeated call, no WeakMap lookup.
+   */
+  recordOf: net.Socket | undefined;
+  record: ProgramRecord | undefined;
+  /** The last socket given the 'close' listener that puts its record back (apply.ts). */
+  restoringFor: net.Socket | undefined;
+}
+
+/** The library's state on `handle`, made on first use. */
+export function handleState(handle: TcpHandle): HandleState {
+  let state = stateOn<HandleState>(handle);
+  if (state === undefined) {
+    state = { held: undefined, recordOf: undefined, record: undefined, restoringFor: undefined };
+    setStateOn(handle, state);
+  }
+  return state;
+}
 
 /** Set while only Node's record is being updated: the handle's call must do nothing then. */
 let recording = false;
@@ -51,7 +71,7 @@ function warn(error: unknown): void {
 function heldSetKeepAlive(this: TcpHandle, enable: boolean, delay: number, ...rest: number[]): number | boolean {
   if (recording) return 0;
   const original = classSetKeepAlive(this);
-  const held = heldOn(this);
+  const held = stateOn<HandleState>(this)?.held;
   if (held === undefined) return original.call(this, enable, delay, ...rest);
   if (!enable) {
     release(this);
@@ -73,8 +93,18 @@ function heldSetKeepAlive(this: TcpHandle, enable: boolean, delay: number, ...re
   return status;
 }
 
-/** What the program's record was before the library first wrote it, and what the library wrote last. */
-const programRecords = new WeakMap<net.Socket, { before: NodeRecord; written: NodeRecord }>();
+/**
+ * What the program's record was before the library first wrote it, and what
+ * the library wrote last; `live` until it is put back (a handle's cached
+ * entry is then stale).
+ */
+interface ProgramRecord {
+  readonly before: NodeRecord;
+  readonly written: NodeRecord;
+  live: boolean;
+}
+
+const programRecords = new WeakMap<net.Socket, ProgramRecord>();
 
 /**
  * Puts back the record the program had before the library wrote its own,
@@ -86,6 +116,7 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
   const entry = programRecords.get(socket);
   if (entry === undefined) return;
   programRecords.delete(socket);
+  entry.live = false;
   // Only bookkeeping, and never worth an exception in a 'close' or connect().
   try {
     const now = readNodeRecord(emitter);
@@ -101,18 +132,26 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
  * Brings Node's own record of the keepalive state (kSetKeepAlive and its
  * delay, which it uses to skip repeated calls) in line with the kernel, with
  * no syscall: the handle's call, reached through heldSetKeepAlive, does nothing.
+ * `delayMs` is whole seconds (a held idle) or a delay read from the record,
+ * so the record holds it exactly.
  */
-function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): void {
-  const delayMs = asRecorded(idleMs);
+function recordInNode(socket: net.Socket, state: HandleState, enabled: boolean, delayMs: number): void {
   // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
   const same = nodeRecordIs(socket, enabled, delayMs);
   if (same === true) return;
   if (same === false) {
-    const entry = programRecords.get(socket);
-    if (entry === undefined) {
-      const before = readNodeRecord(socket);
-      if (before !== undefined) programRecords.set(socket, { before, written: { enabled, delayMs } });
-    } else {
+    // The socket's entry, from the handle when this handle wrote it last.
+    let entry = state.recordOf === socket ? state.record : undefined;
+    if (entry === undefined || !entry.live) {
+      entry = programRecords.get(socket);
+      if (entry === undefined) {
+        const before = readNodeRecord(socket);
+        if (before !== undefined) programRecords.set(socket, (entry = { before, written: { enabled, delayMs }, live: true }));
+      }
+      state.recordOf = socket;
+      state.record = entry;
+    }
+    if (entry !== undefined) {
       entry.written.enabled = enabled;
       entry.written.delayMs = delayMs;
     }
@@ -121,7 +160,7 @@ function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): voi
   // A Node that keeps its record elsewhere: its own call updates it, with the handle's call muted.
   recording = true;
   try {
-    callNodeSetKeepAlive(socket, enabled, idleMs);
+    callNodeSetKeepAlive(socket, enabled, delayMs);
   } finally {
     recording = false;
   }
@@ -134,27 +173,43 @@ function recordInNode(socket: net.Socket, enabled: boolean, idleMs: number): voi
  * or (true, other delay) is not skipped.
  */
 export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
+  const state = stateOn<HandleState>(handle);
+  const held = state?.held;
+  // Holding already (so the handle has heldSetKeepAlive: release() takes both
+  // away together), and the idle held: a repeated call, the common case.
+  if (held !== undefined && enable === ON) {
+    mergeValues(held, values);
+    const idle = held[NativeOption.Idle];
+    if (idle !== UNCHANGED) return recordInNode(socket, state!, true, idle * 1000);
+  }
+  holdFirst(socket, handle, values, enable);
+}
+
+/**
+ * hold, for a first call, for keepalive off, and while idle is not held (the
+ * values were then merged into those held already, by hold).
+ */
+function holdFirst(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
   overrideHandleSetKeepAlive(handle, heldSetKeepAlive);
+  const state = handleState(handle);
   if (enable !== ON) {
-    recordInNode(socket, false, 0);
-    release(handle);
+    recordInNode(socket, state, false, 0);
+    release(handle, state);
     return;
   }
-  let held = heldOn(handle);
-  if (held === undefined) setHeldOn(handle, (held = [...values]));
-  else mergeValues(held, values);
-  const idle = held[NativeOption.Idle];
-  if (idle !== UNCHANGED) return recordInNode(socket, true, idle * 1000);
+  state.held ??= [...values];
+  const idle = state.held[NativeOption.Idle];
+  if (idle !== UNCHANGED) return recordInNode(socket, state, true, idle * 1000);
   // Idle is not held: Node's record keeps the program's delay (so a later
   // identical call of the program's is still skipped, and a new connection of
   // this socket gets it). With none, "on, delay 0": a setKeepAlive(true)
   // without a delay only turns SO_KEEPALIVE on, which it already is.
   const current = readNodeRecord(socket);
-  recordInNode(socket, true, current?.enabled ? current.delayMs : 0);
+  recordInNode(socket, state, true, current?.enabled ? current.delayMs : 0);
 }
 
 /** Ends the hold: Node's setKeepAlive calls reach the kernel unchanged again. */
-function release(handle: TcpHandle): void {
-  setHeldOn(handle, undefined);
+function release(handle: TcpHandle, state: HandleState | undefined = stateOn<HandleState>(handle)): void {
+  if (state !== undefined) state.held = undefined;
   restoreHandleSetKeepAlive(handle);
 }

@@ -13,7 +13,6 @@
 import type * as net from 'node:net';
 import { Server as NetServer, Socket as NetSocket } from 'node:net';
 import type * as http from 'node:http';
-import type { KernelValues } from './options';
 import { connectingError, featureUnavailable, invalidArgType, invalidArgValue, socketClosed } from './errors';
 
 /**
@@ -292,21 +291,22 @@ export function restoreHandleSetKeepAlive(handle: TcpHandle): void {
   if (Object.prototype.hasOwnProperty.call(handle, 'setKeepAlive')) delete (handle as Partial<TcpHandle>).setKeepAlive;
 }
 
-/** The library's own state on a handle, under a symbol of its own (see heldOn). */
-const kHeld = Symbol('tcp-keepalive.held');
+/** The library's own state on a handle, under a symbol of its own (see stateOn). */
+const kState = Symbol('tcp-keepalive.state');
 
 /**
- * The fields the library holds on a handle (hold.ts), kept on the handle
- * itself under the library's symbol beside its own setKeepAlive: one
- * property load on every call, where a WeakMap lookup cost more than the rest
- * of the hold. Handles are never proxies (unlike an http2 session's socket),
- * and take own properties in Node, Bun and Deno alike.
+ * The library's state on a handle (what hold.ts keeps: the fields it holds),
+ * kept on the handle itself under the library's symbol beside its own
+ * setKeepAlive: one property load on every call, where a WeakMap lookup cost
+ * more than the rest of the hold. Handles are never proxies (unlike an http2
+ * session's socket), and take own properties in Node, Bun and Deno alike.
  */
-export const heldOn = (handle: TcpHandle): KernelValues | undefined => (handle as unknown as { [kHeld]?: KernelValues })[kHeld];
+export const stateOn = <State extends object>(handle: TcpHandle): State | undefined =>
+  (handle as unknown as { [kState]?: State })[kState];
 
-/** Sets or (with undefined) clears what heldOn reads; the property stays, so the handle keeps its shape. */
-export function setHeldOn(handle: TcpHandle, values: KernelValues | undefined): void {
-  if (values !== undefined || heldOn(handle) !== undefined) (handle as unknown as { [kHeld]?: KernelValues })[kHeld] = values;
+/** Puts the library's state on a handle, once: later changes are made to the state object, so the handle keeps its shape. */
+export function setStateOn(handle: TcpHandle, state: object): void {
+  (handle as unknown as { [kState]?: object })[kState] = state;
 }
 
 /** Node's record of setKeepAlive on a socket: whether on, and the delay in milliseconds (as the record can hold it). */
@@ -324,11 +324,9 @@ export interface NodeRecord {
  */
 let recordSymbols: { enabled: symbol; delay: symbol } | undefined;
 
-/** The unit of the record's delay, in ms: Node and Deno keep whole seconds (~~(ms / 1000)), Bun milliseconds (~~ms). */
-const recordUnitMs = runtime.name === 'bun' ? 1 : 1000;
-
-/** A delay in ms as the record holds it (seconds truncated, as setKeepAlive truncates them). */
-export const asRecorded = (delayMs: number): number => Math.trunc(delayMs / recordUnitMs) * recordUnitMs;
+/** The record's delay is in ms in Bun (~~ms); Node and Deno keep whole seconds (~~(ms / 1000)). */
+const recordedInMs = runtime.name === 'bun';
+const recordUnitMs = recordedInMs ? 1 : 1000;
 
 function symbolsOf(socket: net.Socket): typeof recordSymbols {
   if (recordSymbols !== undefined) return recordSymbols;
@@ -359,9 +357,9 @@ export function readNodeRecord(socket: net.Socket): NodeRecord | undefined {
 }
 
 /**
- * Whether Node's record says exactly this (`delayMs` as asRecorded gives it),
- * without allocating (this runs on every enableKeepalive); undefined where
- * the record cannot be found.
+ * Whether Node's record says exactly this (`delayMs` a whole number of the
+ * record's unit, as readNodeRecord gives it), without allocating (this runs
+ * on every enableKeepalive); undefined where the record cannot be found.
  */
 export function nodeRecordIs(socket: net.Socket, enabled: boolean, delayMs: number): boolean | undefined {
   try {
@@ -376,7 +374,8 @@ export function nodeRecordIs(socket: net.Socket, enabled: boolean, delayMs: numb
 
 /**
  * Writes Node's record alone: no handle is called (a new one would get it at
- * connect). Returns false where the record cannot be found.
+ * connect). Returns false where the record cannot be found. `delayMs` is
+ * truncated to the record's unit, as setKeepAlive truncates it.
  */
 export function writeNodeRecord(socket: net.Socket, enabled: boolean, delayMs: number): boolean {
   try {
@@ -384,7 +383,7 @@ export function writeNodeRecord(socket: net.Socket, enabled: boolean, delayMs: n
     if (symbols === undefined) return false;
     const fields = socket as unknown as Record<symbol, unknown>;
     fields[symbols.enabled] = enabled;
-    fields[symbols.delay] = Math.trunc(delayMs / recordUnitMs);
+    fields[symbols.delay] = recordedInMs ? Math.trunc(delayMs) : Math.trunc(delayMs / 1000);
     return true;
   } catch {
     // An http2 session's socket that is no longer bound.

@@ -171,6 +171,57 @@ const isOptionName = (key: string): key is KeepaliveOptionName =>
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
+/** One option's limits on one platform, worked out once by createValidator. */
+interface OptionLimits {
+  /** `options.idle`, for errors. */
+  readonly name: string;
+  /** The platform lacks it: named with the others it lacks, in one error. */
+  readonly lacking: boolean;
+  /** `TCP_KEEPIDLE (options.idle)`, for that error. */
+  readonly label: string;
+  /** Given in ms, kept by the kernel in whole seconds. */
+  readonly seconds: boolean;
+  /** The smallest and largest value a user may write (ms or probes). */
+  readonly min: number;
+  readonly max: number;
+}
+
+function limitsOf(platform: PlatformOptions, spec: OptionSpec): OptionLimits {
+  const name = `options.${spec.key}`;
+  return {
+    name,
+    lacking: platform.optionNames[spec.native] === null,
+    label: `${spec.socketOption} (${name})`,
+    seconds: spec.kernelUnit === 'seconds',
+    min: spec.min,
+    max: userMax(platform, spec),
+  };
+}
+
+/**
+ * Checks one given option against its limits and returns it in the kernel's
+ * unit. One function for every option (not one closure per option), so that
+ * V8 inlines it at each of the validator's four call sites.
+ */
+function checkOption(value: unknown, limits: OptionLimits, missing: string[] | undefined): number {
+  if (typeof value !== 'number') throw invalidArgType(limits.name, 'of type number', value);
+  if (limits.lacking) {
+    missing?.push(limits.label);
+    return UNCHANGED;
+  }
+  const { max } = limits;
+  if (limits.seconds) {
+    // NaN fails both comparisons.
+    if (!(value > 0 && value <= max)) throw outOfRange(limits.name, `> 0 && <= ${max}`, value);
+    // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
+    // smallest positive duration is one second.
+    return Math.max(1, Math.ceil(value / 1000));
+  }
+  const { min } = limits;
+  if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(limits.name, `an integer >= ${min} && <= ${max}`, value);
+  return value;
+}
+
 /**
  * Makes the validator for one platform's option table. The validator checks
  * `options` completely and returns the kernel values to set, or throws a
@@ -178,53 +229,18 @@ const hasOwn = Object.prototype.hasOwnProperty;
  * all named in one ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, after the other checks.
  *
  * It runs on every enableKeepalive call, so it is written for speed: each
- * row's checker is made here, with its limits worked out once, and called
- * from a call site of its own with the option read by name (a loop over the
- * rows, reading each option by the row's key, took twice as long); names for
- * errors are built only when throwing (npm run bench measures the whole call
- * against the bare binding).
+ * row's limits are worked out here, once; each option is read by name and
+ * checked from a call site of its own (a loop over the rows, reading each
+ * option by the row's key, took twice as long); names for errors are built
+ * only when throwing (npm run bench measures the whole call against the bare
+ * binding).
  */
 export function createValidator(platform: PlatformOptions): (options: unknown) => KernelValues {
   const expected = `(expected ${OPTION_NAMES.join(', ')})`;
-
-  /**
-   * One checker per row, made from the row: it checks a given value against
-   * the row's limits and returns it in the kernel's unit. Each is called from
-   * a call site of its own below, where V8 inlines it.
-   */
-  type Check = (value: unknown, missing: string[] | undefined) => number;
-  function checker(spec: OptionSpec): Check {
-    const name = `options.${spec.key}`;
-    if (platform.optionNames[spec.native] === null) {
-      // Named in one error at the end, with the others the platform lacks.
-      const label = `${spec.socketOption} (${name})`;
-      return (value, missing) => {
-        if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-        missing?.push(label);
-        return UNCHANGED;
-      };
-    }
-    const max = userMax(platform, spec);
-    if (spec.kernelUnit === 'seconds') {
-      return (value) => {
-        if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-        // NaN fails both comparisons.
-        if (!(value > 0 && value <= max)) throw outOfRange(name, `> 0 && <= ${max}`, value);
-        // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
-        // smallest positive duration is one second.
-        return Math.max(1, Math.ceil(value / 1000));
-      };
-    }
-    const { min } = spec;
-    return (value) => {
-      if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
-      if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(name, `an integer >= ${min} && <= ${max}`, value);
-      return value;
-    };
-  }
-  const checks = Object.fromEntries(OPTION_SPECS.map((spec) => [spec.key, checker(spec)])) as Record<KeepaliveOptionName, Check>;
-  const { idle: checkIdle, interval: checkInterval, count: checkCount, userTimeout: checkUserTimeout } = checks;
-  const { idle: IDLE, interval: INTERVAL, count: COUNT, userTimeout: USER_TIMEOUT } = OPTION_SPEC;
+  const IDLE = limitsOf(platform, OPTION_SPEC.idle);
+  const INTERVAL = limitsOf(platform, OPTION_SPEC.interval);
+  const COUNT = limitsOf(platform, OPTION_SPEC.count);
+  const USER_TIMEOUT = limitsOf(platform, OPTION_SPEC.userTimeout);
   const lacking = OPTION_SPECS.some((spec) => platform.optionNames[spec.native] === null);
 
   return function toKernelValues(options: unknown): KernelValues {
@@ -250,10 +266,10 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
     // getters and inherited properties count. Every getter runs before any check.
     const { idle, interval, count, userTimeout } = options as KeepaliveOptions;
     const missing: string[] | undefined = lacking ? [] : undefined;
-    if (idle !== undefined) values[IDLE.native] = checkIdle(idle, missing);
-    if (interval !== undefined) values[INTERVAL.native] = checkInterval(interval, missing);
-    if (count !== undefined) values[COUNT.native] = checkCount(count, missing);
-    if (userTimeout !== undefined) values[USER_TIMEOUT.native] = checkUserTimeout(userTimeout, missing);
+    if (idle !== undefined) values[NativeOption.Idle] = checkOption(idle, IDLE, missing);
+    if (interval !== undefined) values[NativeOption.Interval] = checkOption(interval, INTERVAL, missing);
+    if (count !== undefined) values[NativeOption.Count] = checkOption(count, COUNT, missing);
+    if (userTimeout !== undefined) values[NativeOption.UserTimeout] = checkOption(userTimeout, USER_TIMEOUT, missing);
     if (missing !== undefined && missing.length > 0) throw featureUnavailable(missing, platform.missingReason);
     return values;
   };
