@@ -1,7 +1,7 @@
 // The least JavaScript that does, on a connected socket, what
 // enableKeepalive(socket, options) must do, written out in one function: a
-// yardstick for bench/syscalls.js, not a second implementation (it knows only
-// Linux's limits, a socket that is already connected and configured, and
+// yardstick for bench/syscalls.js, not a second implementation (it takes the
+// limits from the addon, knows only a socket that is already connected, and
 // throws bare errors). It checks the target and every option (no unknown
 // key, `enabled` true or left out, types and ranges, ms rounded up to
 // seconds), finds the TCP handle (through TLS) and its descriptor, sets the
@@ -15,14 +15,11 @@
 const net = require('node:net');
 
 const UNCHANGED = -1;
-const MAX_SECONDS_MS = 32767 * 1000;
-const MAX_COUNT = 127;
-const MAX_USER_TIMEOUT = 2 ** 31 - 1;
 const kHeld = Symbol('least-js.held');
 
-/** Whole seconds for a duration in ms, checked. */
-function seconds(value) {
-  if (typeof value !== 'number' || !(value > 0 && value <= MAX_SECONDS_MS)) throw new RangeError('duration');
+/** Whole seconds for a duration in ms, checked against the kernel's limit in seconds. */
+function seconds(value, maxSeconds) {
+  if (typeof value !== 'number' || !(value > 0 && value <= maxSeconds * 1000)) throw new RangeError('duration');
   return Math.max(1, Math.ceil(value / 1000));
 }
 
@@ -37,6 +34,8 @@ function leastSet(binding, socket) {
   const kSetKeepAlive = symbols.find((s) => s.description === 'kSetKeepAlive');
   const kDelay = symbols.find((s) => s.description === 'kSetKeepAliveInitialDelay');
   const TCP = socket._handle.constructor;
+  // The kernel's limits, in its units, as the addon read them from the headers (idle, interval, count, user timeout).
+  const [maxIdle, maxInterval, maxCount, maxUserTimeout] = binding.optionMax;
   if (kSetKeepAlive === undefined || kDelay === undefined) throw new Error("Node's record of setKeepAlive not found");
 
   return function enable(target, options) {
@@ -50,10 +49,10 @@ function leastSet(binding, socket) {
     const { enabled, idle, interval, count, userTimeout } = options;
     if (enabled !== undefined && enabled !== true) throw new TypeError('enabled');
     const values = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
-    if (idle !== undefined) values[0] = seconds(idle);
-    if (interval !== undefined) values[1] = seconds(interval);
-    if (count !== undefined) values[2] = integer(count, 1, MAX_COUNT);
-    if (userTimeout !== undefined) values[3] = integer(userTimeout, 0, MAX_USER_TIMEOUT);
+    if (idle !== undefined) values[0] = seconds(idle, maxIdle);
+    if (interval !== undefined) values[1] = seconds(interval, maxInterval);
+    if (count !== undefined) values[2] = integer(count, 1, maxCount);
+    if (userTimeout !== undefined) values[3] = integer(userTimeout, 0, maxUserTimeout);
 
     if (target.destroyed) throw new Error('closed');
     let handle = target._handle;

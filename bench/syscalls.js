@@ -1,5 +1,6 @@
 // Per-call cost of setting and reading keepalive options: this library against
-// the same syscalls in C (the floor), Node's setKeepAlive and the peer packages.
+// the same syscalls in C (the floor), the addon alone, the least JavaScript
+// that makes the same checks (least-js.js), Node's setKeepAlive and the peers.
 // Run by bench/run.js as: node syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS
 // (FLOOR_ADDON: the compiled floor-addon.c, or "unavailable: why")
 // Prints one JSON object; progress on stderr. The floor binary gets a deadline
@@ -273,7 +274,10 @@ async function main() {
       live,
       rounds,
       (c) => {
-        if (c.socket === shared) binding.set(shared._handle.fd, 9, 9, 9, -1, 0);
+        if (c.socket === shared) {
+          const status = binding.set(shared._handle.fd, 9, 9, 9, -1, 0);
+          if (status !== 0) throw new Error(`could not reset the shared socket before ${c.name} (status ${status})`);
+        }
         const ns = c.measure();
         if (c.check) c.checked = c.check();
         return ns;

@@ -241,7 +241,7 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
   const INTERVAL = limitsOf(platform, OPTION_SPEC.interval);
   const COUNT = limitsOf(platform, OPTION_SPEC.count);
   const USER_TIMEOUT = limitsOf(platform, OPTION_SPEC.userTimeout);
-  const lacking = OPTION_SPECS.some((spec) => platform.optionNames[spec.native] === null);
+  const lacking = [IDLE, INTERVAL, COUNT, USER_TIMEOUT].some((limits) => limits.lacking);
 
   return function toKernelValues(options: unknown): KernelValues {
     const values: KernelValues = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
