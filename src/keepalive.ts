@@ -4,7 +4,7 @@ import type * as http from 'node:http';
 import { backend, OFF, ON, readUnavailable, type Enable } from './core/backend';
 import { invalidArgType } from './core/errors';
 import { untouched, type KeepaliveOptions, type KeepaliveSettings, type KernelValues } from './core/options';
-import { configureSocket } from './core/apply';
+import { configureSocket, enableSocket } from './core/apply';
 import { connectedDescriptorOf, Server, Socket, unreachableServerError } from './core/node-internals';
 import type * as serverModule from './integrations/server';
 import type * as agentModule from './integrations/agent';
@@ -71,6 +71,11 @@ function configure(target: KeepaliveTarget, kind: TargetKind, values: KernelValu
  * @throws {Error} `ERR_SOCKET_CLOSED`, or a system error (`EINVAL: invalid argument, setsockopt TCP_KEEPIDLE`)
  */
 export function enableKeepalive<T extends KeepaliveTarget>(target: T, options?: KeepaliveOptions | KeepaliveSettings): T {
+  // A socket, the common target, goes straight to enableSocket.
+  if (target instanceof Socket) {
+    enableSocket(target, backend().toKernelValues(options));
+    return target;
+  }
   const kind = targetKind(target);
   configure(target, kind, backend().toKernelValues(options), ON);
   return target;

@@ -113,3 +113,50 @@ test('TLS sockets hold the same way', async () => {
     expect(onClient.slice(ours)).toEqual(['TCP_KEEPIDLE=6', 'TCP_KEEPINTVL=2', 'TCP_KEEPCNT=4', 'SO_KEEPALIVE=1']);
   },
 );
+
+/** Node's record of setKeepAlive on `socket` (its two own symbols), as Node keeps it. */
+function nodeRecord(socket: net.Socket): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const symbol of Object.getOwnPropertySymbols(socket)) {
+    if (symbol.description === 'kSetKeepAlive' || symbol.description === 'kSetKeepAliveInitialDelay') {
+      fields[symbol.description] = (socket as unknown as Record<symbol, unknown>)[symbol];
+    }
+  }
+  return fields;
+}
+
+test('a repeated call (the straight line of enableSocket) leaves what a first call leaves: kernel, hold, record, record put back at close', async () => {
+  // once: only the first call's path; twice: a first call, then the repeated one.
+  const once_ = await connectedPair();
+  const twice = await connectedPair();
+  const last = { idle: 5000, interval: 2000, count: 3 };
+  enableKeepalive(once_.client, last);
+  enableKeepalive(twice.client, { idle: 9000, count: 7 });
+  enableKeepalive(twice.client, last);
+  expect(getKeepalive(twice.client)).toEqual(getKeepalive(once_.client));
+  expect(nodeRecord(twice.client)).toEqual({ kSetKeepAlive: true, kSetKeepAliveInitialDelay: 5 });
+  expect(nodeRecord(twice.client)).toEqual(nodeRecord(once_.client));
+  // The hold covers the same fields: the program's call changes neither.
+  for (const { client } of [once_, twice]) client.setKeepAlive(true, 1000);
+  expect(getKeepalive(twice.client)).toEqual({ enabled: true, ...last, userTimeout: 0 });
+  expect(getKeepalive(twice.client)).toEqual(getKeepalive(once_.client));
+  // At close, the record is the program's own on both: its last call, (true, 1 s).
+  const closed = [once_, twice].map(({ client }) => {
+    const seen = new Promise((resolve) => client.once('close', () => resolve(nodeRecord(client))));
+    client.destroy();
+    return seen;
+  });
+  expect(await Promise.all(closed)).toEqual([
+    { kSetKeepAlive: true, kSetKeepAliveInitialDelay: 1 },
+    { kSetKeepAlive: true, kSetKeepAliveInitialDelay: 1 },
+  ]);
+  // Without a call of the program's, the repeated call's record goes back at close too: off, 0.
+  const quiet = await connectedPair();
+  enableKeepalive(quiet.client, { idle: 9000 });
+  enableKeepalive(quiet.client, last);
+  const quietClosed = new Promise((resolve) => quiet.client.once('close', () => resolve(nodeRecord(quiet.client))));
+  quiet.client.destroy();
+  expect(await quietClosed).toEqual({ kSetKeepAlive: false, kSetKeepAliveInitialDelay: 0 });
+  // And a destroyed socket is refused by the repeated call as by the first.
+  expect(() => enableKeepalive(twice.client, last)).toThrow(expect.objectContaining({ code: 'ERR_SOCKET_CLOSED' }));
+});

@@ -230,6 +230,19 @@ describe('not a TCP socket → ERR_INVALID_ARG_VALUE', () => {
     }
   });
 
+  test('a handle without a constructor, met before any TCP handle (a fresh copy of the library)', () => {
+    jest.isolateModules(() => {
+      const fresh = require('../src') as typeof import('../src');
+      const socket = new net.Socket();
+      (socket as unknown as { _handle: object })._handle = Object.create(null);
+      for (const call of [() => fresh.enableKeepalive(socket), () => fresh.disableKeepalive(socket)]) {
+        expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('must be a TCP socket') }));
+      }
+      (socket as unknown as { _handle: null })._handle = null;
+      socket.destroy();
+    });
+  });
+
   test('TLS over a stream that is not a socket', () => {
     const stream = new Duplex({ read() {}, write(_chunk, _encoding, done) { done(); } });
     const secure = tls.connect({ socket: stream });

@@ -1,9 +1,9 @@
 // Applying settings to one socket: now if it is connected, on 'connect' if not.
 import type * as net from 'node:net';
 import { backend, ON, type Enable } from './backend';
-import { handleState, hold, restoreProgramRecord } from './hold';
+import { handleState, hold, restoreProgramRecord, type HandleState } from './hold';
 import { fillValues, mergeValues, type KernelValues } from './options';
-import { connectingSocketOf, tcpHandleOf, type TcpHandle } from './node-internals';
+import { connectingSocketOf, stateOn, tcpHandleOf, type TcpHandle } from './node-internals';
 
 /** Writes the values and SO_KEEPALIVE to a connected socket, then holds them through Node's calls. */
 export function apply(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
@@ -155,8 +155,38 @@ export function configureSocket(
   clearOnClose = true,
   precedence: Precedence = 'override',
 ): void {
-  const handle = tcpHandleOf(socket);
+  configureHandle(socket, tcpHandleOf(socket), values, enable, onFailure, clearOnClose, precedence);
+}
+
+function configureHandle(
+  socket: net.Socket,
+  handle: TcpHandle | null,
+  values: KernelValues,
+  enable: Enable,
+  onFailure: DeferredFailure,
+  clearOnClose: boolean,
+  precedence: Precedence,
+): void {
   if (handle === null || socket.connecting) defer(socket, handle, values, enable, onFailure, clearOnClose, precedence);
   else if (clearOnClose) applyUntilClose(socket, handle, values, enable);
   else apply(socket, handle, values, enable);
+}
+
+/**
+ * enableKeepalive on a socket: configureSocket with its defaults. A call
+ * that repeats on a connected socket whose handle holds already for this
+ * socket (its 'close' hook in place) takes a straight line, doing what
+ * applyUntilClose would then do: write, then hold.
+ */
+export function enableSocket(socket: net.Socket, values: KernelValues): void {
+  const handle = tcpHandleOf(socket);
+  if (handle !== null && !socket.connecting) {
+    const state = stateOn<HandleState>(handle);
+    if (state !== undefined && state.restoringFor === socket && state.held !== undefined) {
+      backend().set(handle, values, ON);
+      hold(socket, handle, values, ON);
+      return;
+    }
+  }
+  configureHandle(socket, handle, values, ON, destroyWithError, true, 'override');
 }

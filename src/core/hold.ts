@@ -141,23 +141,31 @@ function recordInNode(socket: net.Socket, state: HandleState, enabled: boolean, 
   if (same === true) return;
   if (same === false) {
     // The socket's entry, from the handle when this handle wrote it last.
-    let entry = state.recordOf === socket ? state.record : undefined;
-    if (entry === undefined || !entry.live) {
-      entry = programRecords.get(socket);
-      if (entry === undefined) {
-        const before = readNodeRecord(socket);
-        if (before !== undefined) programRecords.set(socket, (entry = { before, written: { enabled, delayMs }, live: true }));
-      }
-      state.recordOf = socket;
-      state.record = entry;
-    }
+    const cached = state.recordOf === socket ? state.record : undefined;
+    const entry = cached !== undefined && cached.live ? cached : entryFor(socket, state, enabled, delayMs);
     if (entry !== undefined) {
       entry.written.enabled = enabled;
       entry.written.delayMs = delayMs;
     }
     if (writeNodeRecord(socket, enabled, delayMs)) return;
   }
-  // A Node that keeps its record elsewhere: its own call updates it, with the handle's call muted.
+  recordThroughNode(socket, enabled, delayMs);
+}
+
+/** The socket's entry in programRecords, made now if it has none (the record before the library's first write), and cached on the handle. */
+function entryFor(socket: net.Socket, state: HandleState, enabled: boolean, delayMs: number): ProgramRecord | undefined {
+  let entry = programRecords.get(socket);
+  if (entry === undefined) {
+    const before = readNodeRecord(socket);
+    if (before !== undefined) programRecords.set(socket, (entry = { before, written: { enabled, delayMs }, live: true }));
+  }
+  state.recordOf = socket;
+  state.record = entry;
+  return entry;
+}
+
+/** A Node that keeps its record elsewhere: its own call updates it, with the handle's call muted. */
+function recordThroughNode(socket: net.Socket, enabled: boolean, delayMs: number): void {
   recording = true;
   try {
     callNodeSetKeepAlive(socket, enabled, delayMs);

@@ -112,8 +112,13 @@ function innerHandle(socket: net.Socket): AnyHandle | null | undefined {
 /** A handle's class name (TCP, Pipe, JSStream, TLSWrap): Node exports none of these classes. */
 const handleClassName = (handle: object): string => (handle.constructor as { name?: string } | undefined)?.name ?? 'unknown';
 
-/** The constructor of the last handle found to be Node's TCP handle. */
-let tcpConstructor: unknown;
+/**
+ * The constructor of the last handle found to be Node's TCP handle; until
+ * then a value no constructor is (a handle without one, from an object made
+ * with a null prototype, must not pass for TCP). Never set in Bun, whose
+ * handles are plain objects (bunHandleKind tells them apart).
+ */
+let tcpConstructor: unknown = Symbol('no TCP handle seen yet');
 
 function isTcp(handle: AnyHandle): boolean {
   const constructor = (handle as object).constructor;
@@ -161,10 +166,21 @@ function unreachableError(): TypeError {
  * The TCP handle under `socket` (through TLS), or null while the socket has
  * no handle (or, in Bun, no descriptor) yet. Throws for a destroyed socket or
  * a handle that is not TCP.
+ *
+ * It runs on every enableKeepalive: what Node's connected TCP socket needs is
+ * here, everything else in handleOfOther, so that V8 inlines this part whole
+ * into its caller (it weighs the callee's whole bytecode, error messages
+ * included, against a budget per compiled function).
  */
 export function tcpHandleOf(socket: net.Socket): TcpHandle | null {
   if (socket.destroyed) throw socketClosed();
   const handle = innerHandle(socket);
+  if (handle !== null && handle !== undefined && (handle as object).constructor === tcpConstructor) return handle as TcpHandle;
+  return handleOfOther(socket, handle);
+}
+
+/** tcpHandleOf, for no handle yet, a handle not yet known to be TCP, one that is not, and Bun's. */
+function handleOfOther(socket: net.Socket, handle: AnyHandle | null | undefined): TcpHandle | null {
   // Every socket Node made has _handle (null until it has a descriptor); an
   // object made from Socket.prototype without the constructor has none.
   if (handle === undefined) throw invalidArgValue('socket', socket, 'is not a socket made by the net.Socket constructor');
@@ -328,8 +344,10 @@ let recordSymbols: { enabled: symbol; delay: symbol } | undefined;
 const recordedInMs = runtime.name === 'bun';
 const recordUnitMs = recordedInMs ? 1 : 1000;
 
-function symbolsOf(socket: net.Socket): typeof recordSymbols {
-  if (recordSymbols !== undefined) return recordSymbols;
+/** The record's symbols, found on the first socket that has them (findRecordSymbols): small enough for V8 to inline. */
+const symbolsOf = (socket: net.Socket): typeof recordSymbols => recordSymbols ?? findRecordSymbols(socket);
+
+function findRecordSymbols(socket: net.Socket): typeof recordSymbols {
   let enabled: symbol | undefined;
   let delay: symbol | undefined;
   for (const symbol of Object.getOwnPropertySymbols(socket)) {

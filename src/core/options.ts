@@ -184,6 +184,8 @@ interface OptionLimits {
   /** The smallest and largest value a user may write (ms or probes). */
   readonly min: number;
   readonly max: number;
+  /** The smallest value checkOption lets through: any positive duration (rounded up to 1 s), else min. */
+  readonly low: number;
 }
 
 function limitsOf(platform: PlatformOptions, spec: OptionSpec): OptionLimits {
@@ -195,31 +197,55 @@ function limitsOf(platform: PlatformOptions, spec: OptionSpec): OptionLimits {
     seconds: spec.kernelUnit === 'seconds',
     min: spec.min,
     max: userMax(platform, spec),
+    low: spec.kernelUnit === 'seconds' ? Number.MIN_VALUE : spec.min,
   };
 }
 
 /**
  * Checks one given option against its limits and returns it in the kernel's
- * unit. One function for every option (not one closure per option), so that
- * V8 inlines it at each of the validator's four call sites.
+ * unit. One function for every option (not one closure per option), small
+ * enough for V8 to inline at each of the validator's four call sites: what
+ * is not a plain valid value goes to uncommonOption.
  */
 function checkOption(value: unknown, limits: OptionLimits, missing: string[] | undefined): number {
+  // NaN fails both comparisons.
+  if (typeof value === 'number' && value >= limits.low && value <= limits.max && !limits.lacking) {
+    // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
+    // smallest positive duration is one second.
+    if (limits.seconds) return Math.max(1, Math.ceil(value / 1000));
+    if (Number.isInteger(value)) return value;
+  }
+  return uncommonOption(value, limits, missing);
+}
+
+/** checkOption for the rest: the wrong type, an option the platform lacks (named in `missing`), a value out of range. */
+function uncommonOption(value: unknown, limits: OptionLimits, missing: string[] | undefined): number {
   if (typeof value !== 'number') throw invalidArgType(limits.name, 'of type number', value);
   if (limits.lacking) {
     missing?.push(limits.label);
     return UNCHANGED;
   }
-  const { max } = limits;
-  if (limits.seconds) {
-    // NaN fails both comparisons.
-    if (!(value > 0 && value <= max)) throw outOfRange(limits.name, `> 0 && <= ${max}`, value);
-    // A subnormal value / 1000 underflows to 0, which the kernel refuses: the
-    // smallest positive duration is one second.
-    return Math.max(1, Math.ceil(value / 1000));
+  throw outOfRange(limits.name, limits.seconds ? `> 0 && <= ${limits.max}` : `an integer >= ${limits.min} && <= ${limits.max}`, value);
+}
+
+/** Own keys that are not options are typos: refused before any option is read. */
+function checkKeys(options: object, expected: string): void {
+  for (const key in options) {
+    if (!isOptionName(key) && key !== 'enabled' && hasOwn.call(options, key)) throw unknownOption(options, key, expected);
   }
-  const { min } = limits;
-  if (!Number.isInteger(value) || value < min || value > max) throw outOfRange(limits.name, `an integer >= ${min} && <= ${max}`, value);
-  return value;
+}
+
+function unknownOption(options: object, key: string, expected: string): TypeError {
+  return invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option ${expected}`);
+}
+
+function notAnObject(options: unknown): TypeError {
+  return invalidArgType('options', 'of type object', options);
+}
+
+function enabledNotTrue(enabled: unknown): TypeError {
+  if (typeof enabled !== 'boolean') return invalidArgType('options.enabled', 'of type boolean', enabled);
+  return invalidArgValue('options.enabled', enabled, 'must be true or left out: disableKeepalive turns keepalive off');
 }
 
 /**
@@ -246,22 +272,12 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
   return function toKernelValues(options: unknown): KernelValues {
     const values: KernelValues = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
     if (options === undefined) return values;
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw invalidArgType('options', 'of type object', options);
-    }
-    // Own keys that are not options are typos: refused before anything is read.
-    for (const key in options) {
-      if (!isOptionName(key) && key !== 'enabled' && hasOwn.call(options, key)) {
-        throw invalidArgValue(`options.${key}`, (options as Record<string, unknown>)[key], `is not a keepalive option ${expected}`);
-      }
-    }
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw notAnObject(options);
+    checkKeys(options, expected);
     // What getKeepalive returns may be passed as options (another socket gets
     // the same settings): its `enabled` must say what enableKeepalive does.
     const { enabled } = options as { enabled?: unknown };
-    if (enabled !== undefined && enabled !== true) {
-      if (typeof enabled !== 'boolean') throw invalidArgType('options.enabled', 'of type boolean', enabled);
-      throw invalidArgValue('options.enabled', enabled, 'must be true or left out: disableKeepalive turns keepalive off');
-    }
+    if (enabled !== undefined && enabled !== true) throw enabledNotTrue(enabled);
     // Ordinary property access, as net.connect(options) reads its options:
     // getters and inherited properties count. Every getter runs before any check.
     const { idle, interval, count, userTimeout } = options as KeepaliveOptions;
