@@ -119,7 +119,7 @@ function verdict(met, target) {
   return `${met ? 'met' : 'NOT met'} (target ${target})`;
 }
 
-function syscallTable(title, rows, target) {
+function syscallTable(title, rows, target, paired) {
   const floor = rows.find((r) => r.name === 'floor');
   const inside = rows.find((r) => r.name === 'inside' && !r.unavailable);
   const ours = rows.find((r) => r.name === 'library');
@@ -141,10 +141,16 @@ function syscallTable(title, rows, target) {
   // What the library adds above its own addon: validation, handle checks, the hold.
   const addon = rows.find((r) => r.name === 'native');
   const above = (r) => `${ratio(r.ns / addon.ns)} (${r.ns >= addon.ns ? '+' : '−'}${fixed(Math.abs(r.ns - addon.ns))} ns)`;
-  if (addon) notes.push(`library vs the addon alone: ${above(ours)}, ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
-  // The yardstick for that target: the same checks, in the least JavaScript (bench/least-js.js).
-  const least = rows.find((r) => r.name === 'least-js' && !r.unavailable);
-  if (addon && least) notes.push(`the least JavaScript doing the same checks vs the addon alone: ${above(least)}; the library vs it: ${ratio(ours.ns / least.ns)}`);
+  if (paired) {
+    // The target's verdict, from the ratios measured in pairs (syscalls.js: paired), with the control beside it.
+    const { library, 'least-js': least, 'native-again': again } = paired.ratios;
+    notes.push(
+      `library vs the addon alone, in pairs (median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks): ${ratio(library)}, ${verdict(library <= 1.05, '≤ 1.05×')}; ` +
+        `the least JavaScript doing the same checks (least-js.js): ${ratio(least)}; the addon against itself: ${ratio(again)}`,
+    );
+  } else if (addon) {
+    notes.push(`library vs the addon alone: ${above(ours)}, ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
+  }
   if (target === 'peers') {
     const peers = rows.filter((r) => !['floor', 'inside', 'library', 'native', 'least-js'].includes(r.name) && !r.unavailable);
     const fastest = peers.reduce((best, r) => (r.ns < best.ns ? r : best));
@@ -291,8 +297,11 @@ function writePage(results, sections) {
     goal: met.length === 2 ? 'met for both' : met.length === 1 ? `met for ${met[0]} only` : 'not met',
     setAddonVsInside: times(ratioOf(s.set, 'native', 'inside'), 'no C loop inside Node'),
     getAddonVsInside: times(ratioOf(s.get, 'native', 'inside'), 'no C loop inside Node'),
-    libraryVsAddon: times(ratioOf(s.set, 'library', 'native'), 'no addon alone'),
-    leastVsAddon: times(ratioOf(s.set, 'least-js', 'native'), 'not in this run'),
+    libraryVsAddon: times(s.setPaired?.ratios.library, 'not in this run'),
+    leastVsAddon: times(s.setPaired?.ratios['least-js'], 'not in this run'),
+    addonVsItself: times(s.setPaired?.ratios['native-again'], 'not in this run'),
+    pairedRounds: s.setPaired ? String(s.setPaired.rounds) : '(not in this run)',
+    pairedCalls: s.setPaired ? fixed(s.setPaired.calls) : '(not in this run)',
     nodeSetVsLibrary: times(ratioOf(s.set, 'node', 'library'), 'unavailable'),
     sockoptVsLibrary: times(ratioOf(s.set, 'sockopt', 'library'), 'sockopt unavailable'),
     netKeepaliveVsLibrary: times(ratioOf(s.set, 'node+net-keepalive', 'library'), 'net-keepalive unavailable'),
@@ -316,7 +325,7 @@ function main() {
   const sections = {};
 
   const s = results.syscalls;
-  sections.set = syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers');
+  sections.set = syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers', s.setPaired);
   sections.get = syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor');
 
   const a = results.agent;
