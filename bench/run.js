@@ -144,9 +144,10 @@ function syscallTable(title, rows, target, paired) {
   if (paired) {
     // The target's verdict, from the ratios measured in pairs (syscalls.js: paired), with the control beside it.
     const { library, 'least-js': least, 'native-again': again } = paired.ratios;
+    const yardstick = least === undefined ? '' : `the least JavaScript doing the same checks (least-js.js): ${ratio(least)}; `;
     notes.push(
       `library vs the addon alone, in pairs (median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks): ${ratio(library)}, ${verdict(library <= 1.05, '≤ 1.05×')}; ` +
-        `the least JavaScript doing the same checks (least-js.js): ${ratio(least)}; the addon against itself: ${ratio(again)}`,
+        `${yardstick}the addon against itself: ${ratio(again)}`,
     );
   } else if (addon) {
     notes.push(`library vs the addon alone: ${above(ours)}, ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
@@ -300,6 +301,7 @@ function writePage(results, sections) {
     libraryVsAddon: times(s.setPaired?.ratios.library, 'not in this run'),
     leastVsAddon: times(s.setPaired?.ratios['least-js'], 'not in this run'),
     addonVsItself: times(s.setPaired?.ratios['native-again'], 'not in this run'),
+    readingVsAddon: times(s.getPaired?.ratios.library, 'not in this run'),
     pairedRounds: s.setPaired ? String(s.setPaired.rounds) : '(not in this run)',
     pairedCalls: s.setPaired ? fixed(s.setPaired.calls) : '(not in this run)',
     nodeSetVsLibrary: times(ratioOf(s.set, 'node', 'library'), 'unavailable'),
@@ -326,7 +328,7 @@ function main() {
 
   const s = results.syscalls;
   sections.set = syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers', s.setPaired);
-  sections.get = syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor');
+  sections.get = syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor', s.getPaired);
 
   const a = results.agent;
   const viaCreate = a.createConnection.rate / a.without.rate;

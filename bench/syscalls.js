@@ -296,44 +296,57 @@ async function main() {
   };
 
   /**
-   * The setting contenders on the shared socket once more, as ratios to the
-   * addon alone measured in pairs: short blocks of calls in turns, each
-   * block's time divided by the addon's block of the same round, and the
-   * median of those ratios. A slow moment of a shared machine then weighs on
-   * both sides of a ratio alike (a median of each contender's own times, as
-   * in the table, lets it fall on one side). The addon timed twice is the
-   * control: its ratio to itself shows what this measure can resolve.
+   * The library and the least JavaScript once more, as ratios to the addon
+   * alone measured in pairs: short blocks of calls in turns on one socket,
+   * each block's time divided by the addon's block of the same round, and
+   * the median of those ratios. A slow moment of a shared machine then
+   * weighs on both sides of a ratio alike (a median of each contender's own
+   * times, as in the tables, lets it fall on one side). The addon timed
+   * twice is the control: its ratio to itself shows what this measure can
+   * resolve. `before` runs before each block (setting: the shared socket
+   * reset), `after` checks its read-back (every block must show its own).
    */
-  const paired = () => {
-    const byName = Object.fromEntries(setContenders.map((c) => [c.name, c]));
-    const baseline = byName.native;
-    const again = { name: 'native-again', call: baseline.call, check: baseline.check, socket: shared };
-    const contenders = [baseline, again, byName.library, byName['least-js']];
+  const paired = (what, contenders, before, after) => {
+    const [baseline] = contenders;
+    const again = { ...baseline, name: 'native-again' };
+    const all = [baseline, again, ...contenders.slice(1)];
     const pairedRounds = rounds * 10;
     const calls = Math.max(1, Math.round(iterations / 10));
     const samples = interleave(
-      contenders,
+      all,
       pairedRounds,
+      (c) => {
+        before(c);
+        const ns = timePerCall((i) => c.call(i), calls);
+        const checked = after(c, calls);
+        if (checked !== 'ok') throw new Error(`${what} in pairs, ${c.name}: ${checked}`);
+        return ns;
+      },
+      (r) => r % 50 === 1 && progress(name, `${what} in pairs: round ${r}/${pairedRounds}, ${all.length} × ${calls} calls (${elapsed(began)} so far)`),
+    );
+    const ratioToAddon = (c) => median(samples[c.name].map((ns, r) => ns / samples[baseline.name][r]));
+    return { rounds: pairedRounds, calls, ratios: Object.fromEntries(all.slice(1).map((c) => [c.name, ratioToAddon(c)])) };
+  };
+  const named = (contenders, names) => names.map((n) => contenders.find((c) => c.name === n));
+  const setPaired = () =>
+    paired(
+      'setting',
+      named(setContenders, ['native', 'library', 'least-js']),
       (c) => {
         const status = binding.set(shared._handle.fd, 9, 9, 9, -1, 0);
         if (status !== 0) throw new Error(`could not reset the shared socket before ${c.name} (status ${status})`);
-        const ns = timePerCall((i) => c.call(i), calls);
-        // Read back after every block: each must show its own writes (calls is even or odd alike for all).
-        const checked = expectSettings(shared, { enabled: true, ...optionSets[(calls - 1) & 1] });
-        if (checked !== 'ok') throw new Error(`${c.name}: ${checked}`);
-        return ns;
       },
-      (r) => r % 50 === 1 && progress(name, `setting in pairs: round ${r}/${pairedRounds}, ${contenders.length} × ${calls} calls (${elapsed(began)} so far)`),
+      (_c, calls) => expectSettings(shared, { enabled: true, ...optionSets[(calls - 1) & 1] }),
     );
-    const ratioToAddon = (c) => median(samples[c.name].map((ns, r) => ns / samples.native[r]));
-    return {
-      rounds: pairedRounds,
-      calls,
-      ratios: Object.fromEntries(contenders.filter((c) => c !== baseline).map((c) => [c.name, ratioToAddon(c)])),
-    };
-  };
+  const getPaired = () =>
+    paired(
+      'reading',
+      named(getContenders, ['native', 'library']),
+      () => {},
+      (c) => c.check(),
+    );
 
-  const result = { rounds, iterations, set: run('setting', setContenders), get: run('reading', getContenders), setPaired: paired(), sink: sink > 0 };
+  const result = { rounds, iterations, set: run('setting', setContenders), get: run('reading', getContenders), setPaired: setPaired(), getPaired: getPaired(), sink: sink > 0 };
   await net.close();
   progress(name, `done in ${elapsed(began)}`);
   process.stdout.write(JSON.stringify(result) + '\n');
