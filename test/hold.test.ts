@@ -126,22 +126,23 @@ function nodeRecord(socket: net.Socket): Record<string, unknown> {
 }
 
 test('a repeated call (the straight line of enableSocket) leaves what a first call leaves: kernel, hold, record, record put back at close', async () => {
-  // once: only the first call's path; twice: a first call, then the repeated one.
-  const once_ = await connectedPair();
+  // single: one call, the first-call path; twice: a first call, then the repeated one (the straight line:
+  // the test fails when that line leaves out the hold).
+  const single = await connectedPair();
   const twice = await connectedPair();
   const last = { idle: 5000, interval: 2000, count: 3 };
-  enableKeepalive(once_.client, last);
+  enableKeepalive(single.client, last);
   enableKeepalive(twice.client, { idle: 9000, count: 7 });
   enableKeepalive(twice.client, last);
-  expect(getKeepalive(twice.client)).toEqual(getKeepalive(once_.client));
+  expect(getKeepalive(twice.client)).toEqual(getKeepalive(single.client));
   expect(nodeRecord(twice.client)).toEqual({ kSetKeepAlive: true, kSetKeepAliveInitialDelay: 5 });
-  expect(nodeRecord(twice.client)).toEqual(nodeRecord(once_.client));
+  expect(nodeRecord(twice.client)).toEqual(nodeRecord(single.client));
   // The hold covers the same fields: the program's call changes neither.
-  for (const { client } of [once_, twice]) client.setKeepAlive(true, 1000);
+  for (const { client } of [single, twice]) client.setKeepAlive(true, 1000);
   expect(getKeepalive(twice.client)).toEqual({ enabled: true, ...last, userTimeout: 0 });
-  expect(getKeepalive(twice.client)).toEqual(getKeepalive(once_.client));
+  expect(getKeepalive(twice.client)).toEqual(getKeepalive(single.client));
   // At close, the record is the program's own on both: its last call, (true, 1 s).
-  const closed = [once_, twice].map(({ client }) => {
+  const closed = [single, twice].map(({ client }) => {
     const seen = new Promise((resolve) => client.once('close', () => resolve(nodeRecord(client))));
     client.destroy();
     return seen;

@@ -236,7 +236,9 @@ describe('not a TCP socket → ERR_INVALID_ARG_VALUE', () => {
       const socket = new net.Socket();
       (socket as unknown as { _handle: object })._handle = Object.create(null);
       for (const call of [() => fresh.enableKeepalive(socket), () => fresh.disableKeepalive(socket)]) {
-        expect(call).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('must be a TCP socket') }));
+        expect(call).toThrow(
+          expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('must be a TCP socket, but it is a handle of no known class') }),
+        );
       }
       (socket as unknown as { _handle: null })._handle = null;
       socket.destroy();

@@ -27,6 +27,7 @@ function applyUntilClose(socket: net.Socket, handle: TcpHandle, values: KernelVa
   apply(socket, handle, values, enable);
   if (enable !== ON) return;
   // The handle remembers the last socket it did this for: no WeakSet lookup on a repeated call.
+  // (enableSocket takes that repeated call in a straight line: what is added here for it must go there too.)
   const state = handleState(handle);
   if (state.restoringFor === socket) return;
   state.restoringFor = socket;
