@@ -75,6 +75,12 @@ async function main() {
   // each work on a socket of their own, which this library never touched.
   const shared = await socketFor();
 
+  /** Other values, keepalive off: what each contender on the shared socket starts from (checked, so a failed reset cannot pass another's read-back). */
+  const resetShared = (c) => {
+    const status = binding.set(shared._handle.fd, 9, 9, 9, -1, 0);
+    if (status !== 0) throw new Error(`could not reset the shared socket before ${c.name} (status ${status})`);
+  };
+
   const peer = (loaded, fields) => (loaded.error ? { ...fields, unavailable: loaded.error } : fields);
 
   const setContenders = [
@@ -274,10 +280,7 @@ async function main() {
       live,
       rounds,
       (c) => {
-        if (c.socket === shared) {
-          const status = binding.set(shared._handle.fd, 9, 9, 9, -1, 0);
-          if (status !== 0) throw new Error(`could not reset the shared socket before ${c.name} (status ${status})`);
-        }
+        if (c.socket === shared) resetShared(c);
         const ns = c.measure();
         if (c.check) c.checked = c.check();
         return ns;
@@ -332,10 +335,7 @@ async function main() {
     paired(
       'setting',
       named(setContenders, ['native', 'library', 'least-js']),
-      (c) => {
-        const status = binding.set(shared._handle.fd, 9, 9, 9, -1, 0);
-        if (status !== 0) throw new Error(`could not reset the shared socket before ${c.name} (status ${status})`);
-      },
+      resetShared,
       (_c, calls) => expectSettings(shared, { enabled: true, ...optionSets[(calls - 1) & 1] }),
     );
   const getPaired = () =>

@@ -3,7 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import { enableKeepalive, disableKeepalive, getKeepalive } from '../src';
-import { closeAll, connectedPair, listen } from './helpers/loopback';
+import { closeAll, connectedPair, listen, nodeRecordOf } from './helpers/loopback';
 import { localhostCertificate } from './helpers/certificate';
 import { straceWorks, traceKeepaliveCalls } from './helpers/strace';
 
@@ -114,16 +114,6 @@ test('TLS sockets hold the same way', async () => {
   },
 );
 
-/** Node's record of setKeepAlive on `socket` (its two own symbols), as Node keeps it. */
-function nodeRecord(socket: net.Socket): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (const symbol of Object.getOwnPropertySymbols(socket)) {
-    if (symbol.description === 'kSetKeepAlive' || symbol.description === 'kSetKeepAliveInitialDelay') {
-      fields[symbol.description] = (socket as unknown as Record<symbol, unknown>)[symbol];
-    }
-  }
-  return fields;
-}
 
 test('a repeated call (the straight line of enableSocket) leaves what a first call leaves: kernel, hold, record, record put back at close', async () => {
   // single: one call, the first-call path; twice: a first call, then the repeated one (the straight line:
@@ -135,15 +125,15 @@ test('a repeated call (the straight line of enableSocket) leaves what a first ca
   enableKeepalive(twice.client, { idle: 9000, count: 7 });
   enableKeepalive(twice.client, last);
   expect(getKeepalive(twice.client)).toEqual(getKeepalive(single.client));
-  expect(nodeRecord(twice.client)).toEqual({ kSetKeepAlive: true, kSetKeepAliveInitialDelay: 5 });
-  expect(nodeRecord(twice.client)).toEqual(nodeRecord(single.client));
+  expect(nodeRecordOf(twice.client)).toEqual({ kSetKeepAlive: true, kSetKeepAliveInitialDelay: 5 });
+  expect(nodeRecordOf(twice.client)).toEqual(nodeRecordOf(single.client));
   // The hold covers the same fields: the program's call changes neither.
   for (const { client } of [single, twice]) client.setKeepAlive(true, 1000);
   expect(getKeepalive(twice.client)).toEqual({ enabled: true, ...last, userTimeout: 0 });
   expect(getKeepalive(twice.client)).toEqual(getKeepalive(single.client));
   // At close, the record is the program's own on both: its last call, (true, 1 s).
   const closed = [single, twice].map(({ client }) => {
-    const seen = new Promise((resolve) => client.once('close', () => resolve(nodeRecord(client))));
+    const seen = new Promise((resolve) => client.once('close', () => resolve(nodeRecordOf(client))));
     client.destroy();
     return seen;
   });
@@ -155,7 +145,7 @@ test('a repeated call (the straight line of enableSocket) leaves what a first ca
   const quiet = await connectedPair();
   enableKeepalive(quiet.client, { idle: 9000 });
   enableKeepalive(quiet.client, last);
-  const quietClosed = new Promise((resolve) => quiet.client.once('close', () => resolve(nodeRecord(quiet.client))));
+  const quietClosed = new Promise((resolve) => quiet.client.once('close', () => resolve(nodeRecordOf(quiet.client))));
   quiet.client.destroy();
   expect(await quietClosed).toEqual({ kSetKeepAlive: false, kSetKeepAliveInitialDelay: 0 });
   // And a destroyed socket is refused by the repeated call as by the first.

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { localhostCertificate } from './helpers/certificate';
-import { closeAll, connectedPair, listen } from './helpers/loopback';
+import { closeAll, connectedPair, listen, nodeRecordOf } from './helpers/loopback';
 
 interface Handle {
   fd?: number;
@@ -174,12 +174,7 @@ test("net.Server.prototype has no emit of its own (the preload adds one); 'close
 
 test("Node's record of setKeepAlive lives in own symbol properties kSetKeepAlive and kSetKeepAliveInitialDelay (seconds)", () => {
   const socket = new net.Socket();
-  const record = (): Record<string, unknown> =>
-    Object.fromEntries(
-      Object.getOwnPropertySymbols(socket)
-        .filter((symbol) => symbol.description === 'kSetKeepAlive' || symbol.description === 'kSetKeepAliveInitialDelay')
-        .map((symbol) => [symbol.description, (socket as unknown as Record<symbol, unknown>)[symbol]]),
-    );
+  const record = (): Record<string, unknown> => nodeRecordOf(socket);
   expect(record()).toEqual({ kSetKeepAlive: false, kSetKeepAliveInitialDelay: 0 });
   socket.setKeepAlive(true, 5000);
   expect(record()).toEqual({ kSetKeepAlive: true, kSetKeepAliveInitialDelay: 5 });

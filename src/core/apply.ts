@@ -156,18 +156,7 @@ export function configureSocket(
   clearOnClose = true,
   precedence: Precedence = 'override',
 ): void {
-  configureHandle(socket, tcpHandleOf(socket), values, enable, onFailure, clearOnClose, precedence);
-}
-
-function configureHandle(
-  socket: net.Socket,
-  handle: TcpHandle | null,
-  values: KernelValues,
-  enable: Enable,
-  onFailure: DeferredFailure,
-  clearOnClose: boolean,
-  precedence: Precedence,
-): void {
+  const handle = tcpHandleOf(socket);
   if (handle === null || socket.connecting) defer(socket, handle, values, enable, onFailure, clearOnClose, precedence);
   else if (clearOnClose) applyUntilClose(socket, handle, values, enable);
   else apply(socket, handle, values, enable);
@@ -177,7 +166,9 @@ function configureHandle(
  * enableKeepalive on a socket: configureSocket with its defaults. A call
  * that repeats on a connected socket whose handle holds already for this
  * socket (its 'close' hook in place) takes a straight line, doing what
- * applyUntilClose would then do: write, then hold.
+ * applyUntilClose would then do: write, then hold. Any other call goes the
+ * general way (which finds the handle again: one property chain, on a first
+ * call or a socket still connecting).
  */
 export function enableSocket(socket: net.Socket, values: KernelValues): void {
   const handle = tcpHandleOf(socket);
@@ -189,5 +180,5 @@ export function enableSocket(socket: net.Socket, values: KernelValues): void {
       return;
     }
   }
-  configureHandle(socket, handle, values, ON, destroyWithError, true, 'override');
+  configureSocket(socket, values, ON);
 }

@@ -181,11 +181,12 @@ interface OptionLimits {
   readonly label: string;
   /** Given in ms, kept by the kernel in whole seconds. */
   readonly seconds: boolean;
-  /** The smallest and largest value a user may write (ms or probes). */
-  readonly min: number;
-  readonly max: number;
-  /** The smallest value checkOption lets through: any positive duration (rounded up to 1 s), else min. */
+  /**
+   * The smallest and largest value a user may write (ms or probes): for a
+   * duration kept in seconds, any positive one (rounded up to 1 s).
+   */
   readonly low: number;
+  readonly max: number;
 }
 
 function limitsOf(platform: PlatformOptions, spec: OptionSpec): OptionLimits {
@@ -195,9 +196,8 @@ function limitsOf(platform: PlatformOptions, spec: OptionSpec): OptionLimits {
     lacking: platform.optionNames[spec.native] === null,
     label: `${spec.socketOption} (${name})`,
     seconds: spec.kernelUnit === 'seconds',
-    min: spec.min,
-    max: userMax(platform, spec),
     low: spec.kernelUnit === 'seconds' ? Number.MIN_VALUE : spec.min,
+    max: userMax(platform, spec),
   };
 }
 
@@ -225,7 +225,7 @@ function uncommonOption(value: unknown, limits: OptionLimits, missing: string[] 
     missing?.push(limits.label);
     return UNCHANGED;
   }
-  throw outOfRange(limits.name, limits.seconds ? `> 0 && <= ${limits.max}` : `an integer >= ${limits.min} && <= ${limits.max}`, value);
+  throw outOfRange(limits.name, limits.seconds ? `> 0 && <= ${limits.max}` : `an integer >= ${limits.low} && <= ${limits.max}`, value);
 }
 
 /** Own keys that are not options are typos: refused before any option is read. */

@@ -48,6 +48,15 @@ export function fdOf(socket: net.Socket): number {
   return (socket as unknown as { _handle: { fd: number } })._handle.fd;
 }
 
+/** Node's record of setKeepAlive on `socket`: its two own symbols, read by description, as Node keeps them. */
+export function nodeRecordOf(socket: net.Socket): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.getOwnPropertySymbols(socket)
+      .filter((symbol) => symbol.description === 'kSetKeepAlive' || symbol.description === 'kSetKeepAliveInitialDelay')
+      .map((symbol) => [symbol.description, (socket as unknown as Record<symbol, unknown>)[symbol]]),
+  );
+}
+
 /** The system-wide defaults, read from procfs (the ground truth a fresh socket reports). */
 export function systemDefaults(): { idle: number; interval: number; count: number } {
   const read = (name: string): number =>
