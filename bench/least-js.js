@@ -48,11 +48,12 @@ function leastSet(binding, socket) {
     }
     const { enabled, idle, interval, count, userTimeout } = options;
     if (enabled !== undefined && enabled !== true) throw new TypeError('enabled');
-    const values = [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
-    if (idle !== undefined) values[0] = seconds(idle, maxIdle);
-    if (interval !== undefined) values[1] = seconds(interval, maxInterval);
-    if (count !== undefined) values[2] = integer(count, 1, maxCount);
-    if (userTimeout !== undefined) values[3] = integer(userTimeout, 0, maxUserTimeout);
+    const values = [
+      idle === undefined ? UNCHANGED : seconds(idle, maxIdle),
+      interval === undefined ? UNCHANGED : seconds(interval, maxInterval),
+      count === undefined ? UNCHANGED : integer(count, 1, maxCount),
+      userTimeout === undefined ? UNCHANGED : integer(userTimeout, 0, maxUserTimeout),
+    ];
 
     if (target.destroyed) throw new Error('closed');
     let handle = target._handle;

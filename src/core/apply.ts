@@ -1,7 +1,7 @@
 // Applying settings to one socket: now if it is connected, on 'connect' if not.
 import type * as net from 'node:net';
 import { backend, ON, type Enable } from './backend';
-import { handleState, hold, restoreProgramRecord, type HandleState } from './hold';
+import { handleState, hold, holdAgain, restoreProgramRecord, type HandleState } from './hold';
 import { fillValues, mergeValues, type KernelValues } from './options';
 import { connectingSocketOf, stateOn, tcpHandleOf, type TcpHandle } from './node-internals';
 
@@ -176,7 +176,7 @@ export function enableSocket(socket: net.Socket, values: KernelValues): void {
     const state = stateOn<HandleState>(handle);
     if (state !== undefined && state.restoringFor === socket && state.held !== undefined) {
       backend().set(handle, values, ON);
-      hold(socket, handle, values, ON);
+      holdAgain(socket, handle, state, values);
       return;
     }
   }

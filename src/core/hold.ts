@@ -21,6 +21,7 @@ import {
   readNodeRecord,
   restoreHandleSetKeepAlive,
   nodeRecordIs,
+  updateNodeRecord,
   setStateOn,
   stateOn,
   writeNodeRecord,
@@ -136,13 +137,27 @@ export function restoreProgramRecord(socket: net.Socket, emitter: net.Socket = s
  * so the record holds it exactly.
  */
 function recordInNode(socket: net.Socket, state: HandleState, enabled: boolean, delayMs: number): void {
-  // Already so (a repeated enableKeepalive): nothing to write, nothing to remember.
+  // The handle wrote this socket's record last (a repeated enableKeepalive):
+  // compared and, where it differs, written in one step.
+  const known = state.recordOf === socket ? state.record : undefined;
+  if (known !== undefined && known.live) {
+    const outcome = updateNodeRecord(socket, enabled, delayMs);
+    if (outcome === 'written') {
+      known.written.enabled = enabled;
+      known.written.delayMs = delayMs;
+    }
+    if (outcome !== 'not found') return;
+  }
+  recordFirst(socket, state, enabled, delayMs);
+}
+
+/** recordInNode, where this handle has not written this socket's record yet, or the record is not found. */
+function recordFirst(socket: net.Socket, state: HandleState, enabled: boolean, delayMs: number): void {
+  // Already so: nothing to write, nothing to remember.
   const same = nodeRecordIs(socket, enabled, delayMs);
   if (same === true) return;
   if (same === false) {
-    // The socket's entry, from the handle when this handle wrote it last.
-    const cached = state.recordOf === socket ? state.record : undefined;
-    const entry = cached !== undefined && cached.live ? cached : entryFor(socket, state, enabled, delayMs);
+    const entry = entryFor(socket, state, enabled, delayMs);
     if (entry !== undefined) {
       entry.written.enabled = enabled;
       entry.written.delayMs = delayMs;
@@ -182,15 +197,18 @@ function recordThroughNode(socket: net.Socket, enabled: boolean, delayMs: number
  */
 export function hold(socket: net.Socket, handle: TcpHandle, values: KernelValues, enable: Enable): void {
   const state = stateOn<HandleState>(handle);
-  const held = state?.held;
-  // Holding already (so the handle has heldSetKeepAlive: release() takes both
-  // away together), and the idle held: a repeated call, the common case.
-  if (held !== undefined && enable === ON) {
-    mergeValues(held, values);
-    const idle = held[NativeOption.Idle];
-    if (idle !== UNCHANGED) return recordInNode(socket, state!, true, idle * 1000);
-  }
-  holdFirst(socket, handle, values, enable);
+  // Holding already (so the handle has heldSetKeepAlive: release() takes both away together).
+  if (state !== undefined && state.held !== undefined && enable === ON) holdAgain(socket, handle, state, values);
+  else holdFirst(socket, handle, values, enable);
+}
+
+/** hold, where `state` holds already and keepalive stays on: the common case (enableSocket's straight line calls it). */
+export function holdAgain(socket: net.Socket, handle: TcpHandle, state: HandleState, values: KernelValues): void {
+  const held = state.held!;
+  mergeValues(held, values);
+  const idle = held[NativeOption.Idle];
+  if (idle !== UNCHANGED) recordInNode(socket, state, true, idle * 1000);
+  else holdFirst(socket, handle, values, ON);
 }
 
 /**

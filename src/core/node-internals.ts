@@ -393,6 +393,26 @@ export function nodeRecordIs(socket: net.Socket, enabled: boolean, delayMs: numb
 }
 
 /**
+ * nodeRecordIs, then writeNodeRecord where the record differs, in one step:
+ * 'same', 'written', or 'not found' (as those two say). A repeated
+ * enableKeepalive does this on every call.
+ */
+export function updateNodeRecord(socket: net.Socket, enabled: boolean, delayMs: number): 'same' | 'written' | 'not found' {
+  try {
+    const symbols = symbolsOf(socket);
+    if (symbols === undefined) return 'not found';
+    const fields = socket as unknown as Record<symbol, unknown>;
+    const delay = recordedInMs ? Math.trunc(delayMs) : Math.trunc(delayMs / 1000);
+    if ((fields[symbols.enabled] === true) === enabled && (Number(fields[symbols.delay]) || 0) === delay) return 'same';
+    fields[symbols.enabled] = enabled;
+    fields[symbols.delay] = delay;
+    return 'written';
+  } catch {
+    return 'not found';
+  }
+}
+
+/**
  * Writes Node's record alone: no handle is called (a new one would get it at
  * connect). Returns false where the record cannot be found. `delayMs` is
  * truncated to the record's unit, as setKeepAlive truncates it.
