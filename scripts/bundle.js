@@ -116,8 +116,10 @@ async function main() {
     "Object.defineProperty(exports, '__esModule', { value: true });",
     "const presets = require('./presets.js');",
     '// Its exports, copied once: the bundle exports getters, a call each on every read.',
-    'let runtime;',
-    "const load = () => (runtime = { ...require('./runtime.js') });",
+    '// var and a function declaration, not let and const: no check for their temporal',
+    "// dead zone in each function below, which keeps it under V8's size for always inlining.",
+    'var runtime;',
+    "function load() {\n  return (runtime = { ...require('./runtime.js') });\n}",
     ...api.map(exportLine),
   ];
   fs.writeFileSync(path.join(dist, 'index.js'), `${index.join('\n')}\n`);
