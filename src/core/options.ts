@@ -270,7 +270,7 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
   const lacking = [IDLE, INTERVAL, COUNT, USER_TIMEOUT].some((limits) => limits.lacking);
 
   return function toKernelValues(options: unknown): KernelValues {
-    if (options === undefined) return [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED];
+    if (options === undefined) return untouched();
     if (typeof options !== 'object' || options === null || Array.isArray(options)) throw notAnObject(options);
     checkKeys(options, expected);
     // What getKeepalive returns may be passed as options (another socket gets
@@ -286,8 +286,9 @@ export function createValidator(platform: PlatformOptions): (options: unknown) =
     const countValue = count === undefined ? UNCHANGED : checkOption(count, COUNT, missing);
     const userTimeoutValue = userTimeout === undefined ? UNCHANGED : checkOption(userTimeout, USER_TIMEOUT, missing);
     if (missing !== undefined && missing.length > 0) throw featureUnavailable(missing, platform.missingReason);
-    // Made from the four values at the end: filling in an array of UNCHANGED
-    // took half as long again (25 ns a call against 17 ns, validating alone).
+    // In NativeOption order, made from the four values at the end: filling in
+    // an array of UNCHANGED took half as long again (25 ns a call against
+    // 17 ns, validating alone).
     return [idleValue, intervalValue, countValue, userTimeoutValue];
   };
 }
