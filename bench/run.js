@@ -21,7 +21,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawnWithin, progress, elapsed, duration, machine, Failure } = require('./lib');
+const { spawnWithin, progress, elapsed, duration, machine, median, Failure } = require('./lib');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -36,6 +36,11 @@ const callgrindResults = path.join(root, 'build', 'bench', 'callgrind.json');
 // The command as it was typed: npm run bench passes its arguments after --.
 const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}` : ['node bench/run.js', ...args].join(' ');
 
+// The ratios to the addon measured in pairs (syscalls.js) differ from one
+// process to the next by more than within one (V8 decides per process what
+// to inline): they are measured in this many processes, and the figure is
+// the median over them.
+const pairedProcesses = quick ? 2 : 5;
 const sizes = quick
   ? { syscallRounds: 5, syscallCalls: 5000, agentRounds: 3, agentRequests: 2000, acceptRounds: 3, acceptConnections: 1000, importRuns: 5, memoryCalls: 100000, memorySockets: 10000, installRuns: 2 }
   : { syscallRounds: 21, syscallCalls: 20000, agentRounds: 21, agentRequests: 10000, acceptRounds: 31, acceptConnections: 3000, importRuns: 21, memoryCalls: 1000000, memorySockets: 100000, installRuns: 10 };
@@ -46,7 +51,7 @@ const name = 'run';
 const sectionMs = quick ? 5 * 60000 : 20 * 60000;
 const compileMs = 120000;
 const started = Date.now();
-const sectionCount = 8;
+const sectionCount = 7 + pairedProcesses;
 let sectionsRun = 0;
 
 /** Runs one benchmark script in its own node process and returns its JSON. */
@@ -119,6 +124,37 @@ function verdict(met, target) {
   return `${met ? 'met' : 'NOT met'} (target ${target})`;
 }
 
+/**
+ * The ratios measured in pairs (`setPaired` or `getPaired`) over every process
+ * that measured them: for each contender the median of the processes'
+ * figures, and their range. Undefined for results without them.
+ */
+function pairedOver(s, key) {
+  const runs = [s[key], ...(s.pairedRuns ?? []).map((r) => r[key])].filter(Boolean);
+  if (runs.length === 0) return undefined;
+  const over = (n) => runs.map((r) => r.ratios[n]);
+  const names = Object.keys(runs[0].ratios);
+  return {
+    processes: runs.length,
+    rounds: runs[0].rounds,
+    calls: runs[0].calls,
+    ratios: Object.fromEntries(names.map((n) => [n, median(over(n))])),
+    ranges: Object.fromEntries(names.map((n) => [n, [Math.min(...over(n)), Math.max(...over(n))]])),
+  };
+}
+
+/**
+ * A ratio measured in pairs, to three decimals (it is judged against 1.05),
+ * with its range over the processes where there were several.
+ */
+function pairedRatio(paired, n) {
+  const value = paired.ratios[n];
+  if (value === undefined) return undefined;
+  const three = (v) => `${v.toFixed(3)}×`;
+  const [low, high] = paired.ranges[n];
+  return paired.processes > 1 ? `${three(value)} (${three(low)}–${three(high)})` : three(value);
+}
+
 function syscallTable(title, rows, target, paired) {
   const floor = rows.find((r) => r.name === 'floor');
   const inside = rows.find((r) => r.name === 'inside' && !r.unavailable);
@@ -143,11 +179,15 @@ function syscallTable(title, rows, target, paired) {
   const above = (r) => `${ratio(r.ns / addon.ns)} (${r.ns >= addon.ns ? '+' : '−'}${fixed(Math.abs(r.ns - addon.ns))} ns)`;
   if (paired) {
     // The target's verdict, from the ratios measured in pairs (syscalls.js: paired), with the control beside it.
-    const { library, 'least-js': least, 'native-again': again } = paired.ratios;
-    const yardstick = least === undefined ? '' : `the least JavaScript doing the same checks (least-js.js): ${ratio(least)}; `;
+    const least = pairedRatio(paired, 'least-js');
+    const yardstick = least === undefined ? '' : `the least JavaScript doing the same checks (least-js.js): ${least}; `;
+    const how =
+      paired.processes > 1
+        ? `in ${paired.processes} processes, each the median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks; the median of the processes, their range in brackets`
+        : `median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks`;
     notes.push(
-      `library vs the addon alone, in pairs (median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks): ${ratio(library)}, ${verdict(library <= 1.05, '≤ 1.05×')}; ` +
-        `${yardstick}the addon against itself: ${ratio(again)}`,
+      `library vs the addon alone, in pairs (${how}): ${pairedRatio(paired, 'library')}, ${verdict(paired.ratios.library <= 1.05, '≤ 1.05×')}; ` +
+        `${yardstick}the addon against itself: ${pairedRatio(paired, 'native-again')}`,
     );
   } else if (addon) {
     notes.push(`library vs the addon alone: ${above(ours)}, ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
@@ -170,6 +210,11 @@ function run() {
     const floor = compileFloor(scratch);
     results.compiler = floor.version;
     results.syscalls = section('syscalls.js', [floor.binary, floor.addon, sizes.syscallRounds, sizes.syscallCalls]);
+    results.syscalls.pairedRuns = [];
+    for (let k = 1; k < pairedProcesses; k++) {
+      const { setPaired, getPaired } = section('syscalls.js', [floor.binary, floor.addon, sizes.syscallRounds, sizes.syscallCalls, 'paired']);
+      results.syscalls.pairedRuns.push({ setPaired, getPaired });
+    }
     results.agent = section('agent.js', [sizes.agentRounds, sizes.agentRequests]);
     results.accept = section('accept.js', [sizes.acceptRounds, sizes.acceptConnections]);
     results.import = section('import.js', [sizes.importRuns]);
@@ -276,6 +321,9 @@ function writePage(results, sections) {
     return r && b ? r.ns / b.ns : undefined;
   };
   const times = (value, why) => (value === undefined ? `(not measured: ${why})` : `${value.toFixed(value >= 10 ? 0 : value >= 3 ? 1 : 2)}×`);
+  const setPaired = pairedOver(s, 'setPaired');
+  const getPaired = pairedOver(s, 'getPaired');
+  const inPairs = (paired, n) => (paired === undefined ? '(not in this run)' : (pairedRatio(paired, n) ?? '(not in this run)'));
   const setFloor = ratioOf(s.set, 'library', 'floor');
   const getFloor = ratioOf(s.get, 'library', 'floor');
   const setInside = ratioOf(s.set, 'library', 'inside');
@@ -298,12 +346,13 @@ function writePage(results, sections) {
     goal: met.length === 2 ? 'met for both' : met.length === 1 ? `met for ${met[0]} only` : 'not met',
     setAddonVsInside: times(ratioOf(s.set, 'native', 'inside'), 'no C loop inside Node'),
     getAddonVsInside: times(ratioOf(s.get, 'native', 'inside'), 'no C loop inside Node'),
-    libraryVsAddon: times(s.setPaired?.ratios.library, 'not in this run'),
-    leastVsAddon: times(s.setPaired?.ratios['least-js'], 'not in this run'),
-    addonVsItself: times(s.setPaired?.ratios['native-again'], 'not in this run'),
-    readingVsAddon: times(s.getPaired?.ratios.library, 'not in this run'),
-    pairedRounds: s.setPaired ? String(s.setPaired.rounds) : '(not in this run)',
-    pairedCalls: s.setPaired ? fixed(s.setPaired.calls) : '(not in this run)',
+    libraryVsAddon: inPairs(setPaired, 'library'),
+    leastVsAddon: inPairs(setPaired, 'least-js'),
+    addonVsItself: inPairs(setPaired, 'native-again'),
+    readingVsAddon: inPairs(getPaired, 'library'),
+    pairedRounds: setPaired ? String(setPaired.rounds) : '(not in this run)',
+    pairedCalls: setPaired ? fixed(setPaired.calls) : '(not in this run)',
+    pairedProcesses: setPaired ? String(setPaired.processes) : '(not in this run)',
     nodeSetVsLibrary: times(ratioOf(s.set, 'node', 'library'), 'unavailable'),
     sockoptVsLibrary: times(ratioOf(s.set, 'sockopt', 'library'), 'sockopt unavailable'),
     netKeepaliveVsLibrary: times(ratioOf(s.set, 'node+net-keepalive', 'library'), 'net-keepalive unavailable'),
@@ -327,8 +376,8 @@ function main() {
   const sections = {};
 
   const s = results.syscalls;
-  sections.set = syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers', s.setPaired);
-  sections.get = syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor', s.getPaired);
+  sections.set = syscallTable(`Setting keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.set, 'peers', pairedOver(s, 'setPaired'));
+  sections.get = syscallTable(`Reading keepalive, per call: median of ${s.rounds} interleaved rounds × ${fixed(s.iterations)} calls`, s.get, 'floor', pairedOver(s, 'getPaired'));
 
   const a = results.agent;
   const viaCreate = a.createConnection.rate / a.without.rate;

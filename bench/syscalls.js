@@ -1,8 +1,9 @@
 // Per-call cost of setting and reading keepalive options: this library against
 // the same syscalls in C (the floor), the addon alone, the least JavaScript
 // that makes the same checks (least-js.js), Node's setKeepAlive and the peers.
-// Run by bench/run.js as: node syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS
-// (FLOOR_ADDON: the compiled floor-addon.c, or "unavailable: why")
+// Run by bench/run.js as: node syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS [paired]
+// (FLOOR_ADDON: the compiled floor-addon.c, or "unavailable: why"; `paired`:
+// only the ratios measured in pairs, which run.js repeats in fresh processes)
 // Prints one JSON object; progress on stderr. The floor binary gets a deadline
 // per run (below), the loopback sockets one per wait (bench/lib.js loopback).
 'use strict';
@@ -15,11 +16,12 @@ const { binding } = loaded;
 const { median, timePerCall, interleave, loopback, loadPeer, spawnWithin, progress, elapsed, fail } = require('./lib');
 const { leastSet } = require('./least-js');
 
-const [floorBinary, floorAddonPath, roundsArg, iterationsArg] = process.argv.slice(2);
+const [floorBinary, floorAddonPath, roundsArg, iterationsArg, mode] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const iterations = Number(iterationsArg);
-if (!floorBinary || !floorAddonPath || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(iterations) || iterations < 1) {
-  console.error(`usage: node bench/syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS (got: ${process.argv.slice(2).join(' ')})`);
+const pairedOnly = mode === 'paired';
+if (!floorBinary || !floorAddonPath || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(iterations) || iterations < 1 || (mode !== undefined && !pairedOnly)) {
+  console.error(`usage: node bench/syscalls.js FLOOR_BINARY FLOOR_ADDON ROUNDS ITERATIONS [paired] (got: ${process.argv.slice(2).join(' ')})`);
   process.exit(2);
 }
 const floorAddon = floorAddonPath.startsWith('unavailable') ? { error: floorAddonPath.slice('unavailable: '.length) } : { module: require(floorAddonPath) };
@@ -315,6 +317,13 @@ async function main() {
     const all = [baseline, again, ...contenders.slice(1)];
     const pairedRounds = rounds * 10;
     const calls = Math.max(1, Math.round(iterations / 10));
+    // Warm-up, as in run(): in a process of its own (`paired`), nothing has run before.
+    for (let k = 0; k < 3; k++) {
+      for (const c of all) {
+        before(c);
+        timePerCall((i) => c.call(i), iterations);
+      }
+    }
     const samples = interleave(
       all,
       pairedRounds,
@@ -346,7 +355,8 @@ async function main() {
       (c) => c.check(),
     );
 
-  const result = { rounds, iterations, set: run('setting', setContenders), get: run('reading', getContenders), setPaired: setPaired(), getPaired: getPaired(), sink: sink > 0 };
+  const tables = pairedOnly ? {} : { set: run('setting', setContenders), get: run('reading', getContenders) };
+  const result = { rounds, iterations, ...tables, setPaired: setPaired(), getPaired: getPaired(), sink: sink > 0 };
   await net.close();
   progress(name, `done in ${elapsed(began)}`);
   process.stdout.write(JSON.stringify(result) + '\n');
