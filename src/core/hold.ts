@@ -151,7 +151,7 @@ function recordInNode(socket: net.Socket, state: HandleState, enabled: boolean, 
   recordFirst(socket, state, enabled, delayMs);
 }
 
-/** recordInNode, where this handle has not written this socket's record yet, or the record is not found. */
+/** recordInNode, where this handle has not written this socket's record yet, its entry was put back since, or the record is not found. */
 function recordFirst(socket: net.Socket, state: HandleState, enabled: boolean, delayMs: number): void {
   // Already so: nothing to write, nothing to remember.
   const same = nodeRecordIs(socket, enabled, delayMs);
