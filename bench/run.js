@@ -155,6 +155,20 @@ function pairedRatio(paired, n) {
   return paired.processes > 1 ? `${three(value)} (${three(low)}–${three(high)})` : three(value);
 }
 
+/**
+ * What a contender measured in pairs adds to the addon's time, as "+51 ns":
+ * its ratio's excess over 1 times the addon's median time in `rows` (the
+ * ratio alone depends on the machine: see the template). Undefined where the
+ * run lacks either.
+ */
+function pairedExtraNs(paired, rows, n) {
+  const addon = rows.find((r) => r.name === 'native' && !r.unavailable);
+  const value = paired?.ratios[n];
+  if (addon === undefined || value === undefined) return undefined;
+  const ns = (value - 1) * addon.ns;
+  return `${ns >= 0 ? '+' : '−'}${fixed(Math.abs(ns))} ns`;
+}
+
 function syscallTable(title, rows, target, paired) {
   const floor = rows.find((r) => r.name === 'floor');
   const inside = rows.find((r) => r.name === 'inside' && !r.unavailable);
@@ -180,13 +194,14 @@ function syscallTable(title, rows, target, paired) {
   if (paired) {
     // The target's verdict, from the ratios measured in pairs (syscalls.js: paired), with the control beside it.
     const least = pairedRatio(paired, 'least-js');
-    const yardstick = least === undefined ? '' : `the least JavaScript doing the same checks (least-js.js): ${least}; `;
+    const inNs = (n) => (pairedExtraNs(paired, rows, n) === undefined ? '' : `, ${pairedExtraNs(paired, rows, n)} a call`);
+    const yardstick = least === undefined ? '' : `the least JavaScript doing the same checks (least-js.js): ${least}${inNs('least-js')}; `;
     const how =
       paired.processes > 1
         ? `in ${paired.processes} processes, each the median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks; the median of the processes, their range in brackets`
         : `median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks`;
     notes.push(
-      `library vs the addon alone, in pairs (${how}): ${pairedRatio(paired, 'library')}, ${verdict(paired.ratios.library <= 1.05, '≤ 1.05×')}; ` +
+      `library vs the addon alone, in pairs (${how}): ${pairedRatio(paired, 'library')}${inNs('library')}, ${verdict(paired.ratios.library <= 1.05, '≤ 1.05×')}; ` +
         `${yardstick}the addon against itself: ${pairedRatio(paired, 'native-again')}`,
     );
   } else if (addon) {
@@ -323,6 +338,8 @@ function writePage(results, sections) {
   const times = (value, why) => (value === undefined ? `(not measured: ${why})` : `${value.toFixed(value >= 10 ? 0 : value >= 3 ? 1 : 2)}×`);
   const setPaired = pairedOver(s, 'setPaired');
   const getPaired = pairedOver(s, 'getPaired');
+  const addonSet = s.set.find((r) => r.name === 'native' && !r.unavailable);
+  const extraNs = (paired, n) => pairedExtraNs(paired, s.set, n) ?? '(not in this run)';
   const inPairs = (paired, n) => (paired === undefined ? '(not in this run)' : (pairedRatio(paired, n) ?? '(not in this run)'));
   const setFloor = ratioOf(s.set, 'library', 'floor');
   const getFloor = ratioOf(s.get, 'library', 'floor');
@@ -348,6 +365,10 @@ function writePage(results, sections) {
     getAddonVsInside: times(ratioOf(s.get, 'native', 'inside'), 'no C loop inside Node'),
     libraryVsAddon: inPairs(setPaired, 'library'),
     leastVsAddon: inPairs(setPaired, 'least-js'),
+    libraryExtraNs: extraNs(setPaired, 'library'),
+    leastExtraNs: extraNs(setPaired, 'least-js'),
+    addonSetNs: addonSet ? fixed(addonSet.ns) : '(not measured)',
+    budgetNs: addonSet ? fixed(addonSet.ns * 0.05) : '(not measured)',
     addonVsItself: inPairs(setPaired, 'native-again'),
     readingVsAddon: inPairs(getPaired, 'library'),
     pairedRounds: setPaired ? String(setPaired.rounds) : '(not in this run)',
