@@ -155,17 +155,23 @@ function pairedRatio(paired, n) {
   return paired.processes > 1 ? `${three(value)} (${three(low)}–${three(high)})` : three(value);
 }
 
+/** The target for the library's time over the addon's alone, setting and reading. */
+const addonTarget = 1.05;
+
 /**
  * What a contender measured in pairs adds to the addon's time, as "+51 ns":
- * its ratio's excess over 1 times the addon's median time in `rows` (the
- * ratio alone depends on the machine: see the template). Undefined where the
- * run lacks either.
+ * its ratio's excess over 1 times the addon's median time, from the row
+ * `addon` (the ratio alone depends on the machine: see the template).
+ * Undefined where the run lacks either.
  */
-function pairedExtraNs(paired, rows, n) {
-  const addon = rows.find((r) => r.name === 'native' && !r.unavailable);
+function pairedExtraNs(paired, addon, n) {
   const value = paired?.ratios[n];
   if (addon === undefined || value === undefined) return undefined;
-  const ns = (value - 1) * addon.ns;
+  return signedNs((value - 1) * addon.ns);
+}
+
+/** "+51 ns" or "−3 ns". */
+function signedNs(ns) {
   return `${ns >= 0 ? '+' : '−'}${fixed(Math.abs(ns))} ns`;
 }
 
@@ -190,22 +196,25 @@ function syscallTable(title, rows, target, paired) {
   if (inside) notes.push(`library vs the C loop inside Node: ${ratio(ours.ns / inside.ns)}`);
   // What the library adds above its own addon: validation, handle checks, the hold.
   const addon = rows.find((r) => r.name === 'native');
-  const above = (r) => `${ratio(r.ns / addon.ns)} (${r.ns >= addon.ns ? '+' : '−'}${fixed(Math.abs(r.ns - addon.ns))} ns)`;
+  const above = (r) => `${ratio(r.ns / addon.ns)} (${signedNs(r.ns - addon.ns)})`;
   if (paired) {
     // The target's verdict, from the ratios measured in pairs (syscalls.js: paired), with the control beside it.
     const least = pairedRatio(paired, 'least-js');
-    const inNs = (n) => (pairedExtraNs(paired, rows, n) === undefined ? '' : `, ${pairedExtraNs(paired, rows, n)} a call`);
+    const inNs = (n) => {
+      const ns = pairedExtraNs(paired, addon, n);
+      return ns === undefined ? '' : `, ${ns} a call`;
+    };
     const yardstick = least === undefined ? '' : `the least JavaScript doing the same checks (least-js.js): ${least}${inNs('least-js')}; `;
     const how =
       paired.processes > 1
         ? `in ${paired.processes} processes, each the median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks; the median of the processes, their range in brackets`
         : `median of ${paired.rounds} ratios of ${fixed(paired.calls)}-call blocks`;
     notes.push(
-      `library vs the addon alone, in pairs (${how}): ${pairedRatio(paired, 'library')}${inNs('library')}, ${verdict(paired.ratios.library <= 1.05, '≤ 1.05×')}; ` +
+      `library vs the addon alone, in pairs (${how}): ${pairedRatio(paired, 'library')}${inNs('library')}, ${verdict(paired.ratios.library <= addonTarget, `≤ ${addonTarget}×`)}; ` +
         `${yardstick}the addon against itself: ${pairedRatio(paired, 'native-again')}`,
     );
   } else if (addon) {
-    notes.push(`library vs the addon alone: ${above(ours)}, ${verdict(ours.ns <= addon.ns * 1.05, '≤ 1.05×')}`);
+    notes.push(`library vs the addon alone: ${above(ours)}, ${verdict(ours.ns <= addon.ns * addonTarget, `≤ ${addonTarget}×`)}`);
   }
   if (target === 'peers') {
     const peers = rows.filter((r) => !['floor', 'inside', 'library', 'native', 'least-js'].includes(r.name) && !r.unavailable);
@@ -339,7 +348,7 @@ function writePage(results, sections) {
   const setPaired = pairedOver(s, 'setPaired');
   const getPaired = pairedOver(s, 'getPaired');
   const addonSet = s.set.find((r) => r.name === 'native' && !r.unavailable);
-  const extraNs = (paired, n) => pairedExtraNs(paired, s.set, n) ?? '(not in this run)';
+  const extraNs = (paired, n) => pairedExtraNs(paired, addonSet, n) ?? '(not in this run)';
   const inPairs = (paired, n) => (paired === undefined ? '(not in this run)' : (pairedRatio(paired, n) ?? '(not in this run)'));
   const setFloor = ratioOf(s.set, 'library', 'floor');
   const getFloor = ratioOf(s.get, 'library', 'floor');
@@ -368,7 +377,7 @@ function writePage(results, sections) {
     libraryExtraNs: extraNs(setPaired, 'library'),
     leastExtraNs: extraNs(setPaired, 'least-js'),
     addonSetNs: addonSet ? fixed(addonSet.ns) : '(not measured)',
-    budgetNs: addonSet ? fixed(addonSet.ns * 0.05) : '(not measured)',
+    budgetNs: addonSet ? fixed(addonSet.ns * (addonTarget - 1)) : '(not measured)',
     addonVsItself: inPairs(setPaired, 'native-again'),
     readingVsAddon: inPairs(getPaired, 'library'),
     pairedRounds: setPaired ? String(setPaired.rounds) : '(not in this run)',
